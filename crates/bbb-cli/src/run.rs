@@ -1,0 +1,103 @@
+//! One run of the tutorial: train, report in the tutorial's format, write the results.
+
+use bbb_core::{Backend, Event, Noise, Phase, Trainer};
+use std::time::Instant;
+
+use crate::args::RunArgs;
+use crate::block::block_on;
+use crate::output::{history_csv, summary_json, RunInfo, Timings};
+use crate::report::{epoch_line, final_lines, ProgressBar};
+
+/// A device for `backend` and the matching noise source.
+pub fn device_for(
+    backend: Backend,
+    seed: u64,
+) -> Result<(bbb_core::burn::tensor::Device, Noise), String> {
+    if let Some(device) = backend.cpu_device() {
+        return Ok((device, Noise::host(seed)));
+    }
+    #[cfg(feature = "wgpu")]
+    if backend == Backend::Wgpu {
+        let device = bbb_core::burn::tensor::Device::wgpu_options()
+            .init()
+            .map_err(|e| format!("no usable GPU adapter for wgpu: {e:?}"))?;
+        return Ok((device, Noise::Device));
+    }
+    Err(format!(
+        "the {backend} backend is not in this build (rebuild bbb-cli with --features {backend})"
+    ))
+}
+
+/// Trains, prints and writes `summary.json`, `history.csv` and the PNG plots.
+pub fn run(args: RunArgs) -> Result<(), String> {
+    let config = args.config.clone();
+    std::fs::create_dir_all(&args.out)
+        .map_err(|e| format!("cannot create output directory {}: {e}", args.out.display()))?;
+    let (device, noise) = device_for(args.backend, config.seed)?;
+    let start = Instant::now();
+    let mut trainer = Trainer::new(config.clone(), device, noise).map_err(|e| e.0)?;
+    let bar = ProgressBar::new(args.quiet);
+    let mut t = Timings::default();
+    let summary = loop {
+        let phase = trainer.progress().phase;
+        let step_start = Instant::now();
+        let event = block_on(trainer.step()).map_err(|e| e.0)?;
+        let spent = step_start.elapsed().as_secs_f64();
+        match phase {
+            Phase::Train { .. } => t.train += spent,
+            _ => t.eval += spent,
+        }
+        match event {
+            Event::Epoch(record) => {
+                let p = trainer.progress();
+                let best = trainer.best().map_or(f64::NAN, |b| b.1);
+                if let Some(line) = epoch_line(&record, best, &config).filter(|_| !args.quiet) {
+                    bar.clear();
+                    println!("{line}");
+                }
+                let secs = start.elapsed().as_secs_f64();
+                bar.draw(
+                    p.fraction,
+                    p.epochs_done,
+                    p.total_epochs,
+                    record.stage,
+                    secs,
+                );
+            }
+            Event::Finished(s) => break s,
+            _ => {}
+        }
+    };
+    t.total = start.elapsed().as_secs_f64();
+    bar.clear();
+    let last_val = trainer.history().last().map_or(f64::NAN, |r| r.val.rmse);
+    for line in final_lines(&summary, last_val) {
+        println!("{line}");
+    }
+    let p_start = Instant::now();
+    let predictive = block_on(trainer.predictive(config.predictive_samples, config.grid_points))
+        .map_err(|e| e.0)?;
+    t.predictive = p_start.elapsed().as_secs_f64();
+    let info = RunInfo {
+        backend: args.backend.name(),
+        preset: args.preset.name(),
+        seed: config.seed,
+        n_parameters: trainer.n_parameters(),
+        epochs: config.total_epochs(),
+    };
+    let write = |name: &str, text: String| {
+        std::fs::write(args.out.join(name), text).map_err(|e| format!("cannot write {name}: {e}"))
+    };
+    write("summary.json", summary_json(&summary, &info, &t))?;
+    write("history.csv", history_csv(trainer.history()))?;
+    crate::png::write_all(&args.out, &trainer, &predictive)?;
+    println!(
+        "\n{} backend: {:.1} s total ({:.1} s training, {:.1} s evaluation); results in {}",
+        args.backend,
+        t.total,
+        t.train,
+        t.eval,
+        args.out.display()
+    );
+    Ok(())
+}

@@ -1,0 +1,180 @@
+//! Where the `eps ~ N(0, 1)` of the reparameterisation comes from.
+//!
+//! Evaluation draws a fresh weight matrix for every MC sample of every batch — millions of
+//! normals per epoch — so their cost matters. On the CPU backends they come from a seeded
+//! ziggurat sampler on the host (fast and reproducible); on a GPU they are drawn on the device
+//! by burn, so nothing crosses the bus.
+
+use burn::tensor::{Device, Distribution, Tensor, TensorData};
+
+use crate::rng::Rng;
+
+/// A source of standard-normal tensors.
+#[derive(Clone, Debug)]
+pub enum Noise {
+    /// Drawn on the host by a seeded ziggurat sampler, then uploaded.
+    Host(Ziggurat),
+    /// Drawn on the device by burn's own generator (seed it with `Device::seed`).
+    Device,
+}
+
+impl Noise {
+    /// Host-side noise with its own seeded stream.
+    pub fn host(seed: u64) -> Self {
+        Noise::Host(Ziggurat::new(seed))
+    }
+
+    /// A tensor of independent standard normals.
+    pub fn normal(&mut self, shape: [usize; 3], device: &Device) -> Tensor<3> {
+        match self {
+            Noise::Host(z) => {
+                let n = shape.iter().product();
+                let mut v = vec![0.0f32; n];
+                z.fill(&mut v);
+                Tensor::from_data(TensorData::new(v, shape), device)
+            }
+            Noise::Device => Tensor::random(shape, Distribution::Normal(0.0, 1.0), device),
+        }
+    }
+}
+
+const LAYERS: usize = 128;
+const R: f64 = 3.442_619_855_899;
+const V: f64 = 9.912_563_035_262_17e-3;
+
+/// Marsaglia & Tsang's ziggurat sampler for the standard normal (128 layers).
+#[derive(Clone, Debug)]
+pub struct Ziggurat {
+    rng: Rng,
+    k: [u32; LAYERS],
+    w: [f64; LAYERS],
+    f: [f64; LAYERS],
+}
+
+impl Ziggurat {
+    /// A sampler with its own seeded stream.
+    pub fn new(seed: u64) -> Self {
+        let m1 = 2147483648.0; // 2^31
+        let (mut k, mut w, mut f) = ([0u32; LAYERS], [0.0; LAYERS], [0.0; LAYERS]);
+        let mut dn = R;
+        let mut tn = dn;
+        let q = V / (-0.5 * dn * dn).exp();
+        k[0] = ((dn / q) * m1) as u32;
+        k[1] = 0;
+        w[0] = q / m1;
+        w[LAYERS - 1] = dn / m1;
+        f[0] = 1.0;
+        f[LAYERS - 1] = (-0.5 * dn * dn).exp();
+        for i in (1..LAYERS - 1).rev() {
+            dn = (-2.0 * (V / dn + (-0.5 * dn * dn).exp()).ln()).sqrt();
+            k[i + 1] = ((dn / tn) * m1) as u32;
+            tn = dn;
+            f[i] = (-0.5 * dn * dn).exp();
+            w[i] = dn / m1;
+        }
+        Self {
+            rng: Rng::new(seed),
+            k,
+            w,
+            f,
+        }
+    }
+
+    /// One standard-normal draw.
+    #[inline]
+    pub fn sample(&mut self) -> f64 {
+        loop {
+            let bits = self.rng.next_u64();
+            let hz = bits as u32 as i32; // signed 32-bit value
+            let iz = ((bits >> 32) as usize) & (LAYERS - 1); // independent bits pick the layer
+            let x = hz as f64 * self.w[iz];
+            if hz.unsigned_abs() < self.k[iz] {
+                return x; // inside the rectangle: ~99 % of draws
+            }
+            if iz == 0 {
+                // The tail beyond R, by Marsaglia's exponential rejection.
+                loop {
+                    let xt = -(1.0 - self.rng.uniform()).ln() / R;
+                    let yt = -(1.0 - self.rng.uniform()).ln();
+                    if yt + yt >= xt * xt {
+                        return if hz > 0 { R + xt } else { -R - xt };
+                    }
+                }
+            }
+            let u = self.rng.uniform();
+            if self.f[iz] + u * (self.f[iz - 1] - self.f[iz]) < (-0.5 * x * x).exp() {
+                return x;
+            }
+        }
+    }
+
+    /// Fills `out` with standard-normal draws.
+    pub fn fill(&mut self, out: &mut [f32]) {
+        for v in out {
+            *v = self.sample() as f32;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn normal_cdf(x: f64) -> f64 {
+        // Abramowitz–Stegun 7.1.26 erf, |error| < 1.5e-7.
+        let z = x.abs() / std::f64::consts::SQRT_2;
+        let t = 1.0 / (1.0 + 0.327_591_1 * z);
+        let poly = t
+            * (0.254_829_592
+                + t * (-0.284_496_736
+                    + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
+        let erf = 1.0 - poly * (-z * z).exp();
+        0.5 * (1.0 + if x >= 0.0 { erf } else { -erf })
+    }
+
+    #[test]
+    fn ziggurat_is_standard_normal() {
+        let mut z = Ziggurat::new(3);
+        let n = 400_000;
+        let mut v: Vec<f64> = (0..n).map(|_| z.sample()).collect();
+        let mean = v.iter().sum::<f64>() / n as f64;
+        let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n as f64;
+        let kurt = v.iter().map(|x| (x - mean).powi(4)).sum::<f64>() / n as f64 / (var * var);
+        assert!(mean.abs() < 0.006, "mean {mean}");
+        assert!((var - 1.0).abs() < 0.01, "var {var}");
+        assert!((kurt - 3.0).abs() < 0.05, "kurtosis {kurt}");
+        // Tail mass beyond the ziggurat's base layer (|x| > R) and in the wedge regions.
+        let tail = v.iter().filter(|x| x.abs() > R).count() as f64 / n as f64;
+        assert!(
+            (tail - 2.0 * (1.0 - normal_cdf(R))).abs() < 3e-4,
+            "tail {tail}"
+        );
+        // Kolmogorov–Smirnov distance to the normal CDF (critical value at 1 %: 1.63/√n ≈ 0.0026).
+        v.sort_by(f64::total_cmp);
+        let ks = v
+            .iter()
+            .enumerate()
+            .map(|(i, x)| {
+                let c = normal_cdf(*x);
+                (c - i as f64 / n as f64)
+                    .abs()
+                    .max((c - (i + 1) as f64 / n as f64).abs())
+            })
+            .fold(0.0, f64::max);
+        assert!(ks < 0.0026, "KS distance {ks}");
+    }
+
+    #[test]
+    fn host_noise_is_reproducible() {
+        let a: Vec<f32> = {
+            let mut z = Ziggurat::new(5);
+            let mut v = vec![0.0; 64];
+            z.fill(&mut v);
+            v
+        };
+        let mut z = Ziggurat::new(5);
+        let mut b = vec![0.0; 64];
+        z.fill(&mut b);
+        assert_eq!(a, b);
+    }
+}

@@ -1,0 +1,210 @@
+//! The optimiser of the tutorial: AdamW with PyTorch's semantics, one global-norm gradient clip,
+//! and cosine annealing of the learning rate over the VI stage.
+//!
+//! burn ships AdamW and gradient clipping, but its clipping scales each tensor by its own norm;
+//! PyTorch's `clip_grad_norm_` scales every gradient by one factor from the norm of all of them
+//! together. Both pieces are written out here, on plain tensors, so each line can be checked
+//! against the formulas.
+
+use burn::tensor::Tensor;
+
+/// Hyperparameters of AdamW.
+#[derive(Clone, Copy, Debug)]
+pub struct AdamWSettings {
+    /// First-moment decay.
+    pub beta1: f64,
+    /// Second-moment decay.
+    pub beta2: f64,
+    /// Added to the root of the second moment.
+    pub eps: f64,
+    /// Decoupled weight decay, `p ← p − lr·λ·p`, on every parameter.
+    pub weight_decay: f64,
+}
+
+/// AdamW state: first and second moments and a step count per parameter.
+///
+/// As in PyTorch, a parameter without a gradient (the rhos during the warmup, which uses only
+/// the means) is skipped entirely: no decay, no moment update, and its step count — hence its
+/// bias correction — starts when it first receives a gradient.
+#[derive(Clone, Debug)]
+pub struct AdamW {
+    settings: AdamWSettings,
+    m: Vec<Tensor<2>>,
+    v: Vec<Tensor<2>>,
+    t: Vec<u32>,
+}
+
+impl AdamW {
+    /// Fresh state (zero moments) for parameters shaped like `params`.
+    pub fn new(settings: AdamWSettings, params: &[Tensor<2>]) -> Self {
+        let zeros: Vec<Tensor<2>> = params.iter().map(|p| p.zeros_like()).collect();
+        Self {
+            settings,
+            m: zeros.clone(),
+            v: zeros,
+            t: vec![0; params.len()],
+        }
+    }
+
+    /// Steps taken so far by parameter `i`.
+    pub fn steps(&self, i: usize) -> u32 {
+        self.t[i]
+    }
+
+    /// One update with learning rate `lr`; returns the new parameters.
+    ///
+    /// `p ← p(1 − lr·λ)`, `m ← β₁m + (1−β₁)g`, `v ← β₂v + (1−β₂)g²`,
+    /// `p ← p − lr·(m/(1−β₁ᵗ)) / (√(v/(1−β₂ᵗ)) + ε)`.
+    pub fn step(
+        &mut self,
+        params: Vec<Tensor<2>>,
+        grads: Vec<Option<Tensor<2>>>,
+        lr: f64,
+    ) -> Vec<Tensor<2>> {
+        let s = self.settings;
+        let mut out = Vec::with_capacity(params.len());
+        for (i, (p, g)) in params.into_iter().zip(grads).enumerate() {
+            let Some(g) = g else {
+                out.push(p);
+                continue;
+            };
+            self.t[i] += 1;
+            let t = self.t[i] as i32;
+            let (bc1, bc2) = (1.0 - s.beta1.powi(t), 1.0 - s.beta2.powi(t));
+            let m = self.m[i].clone().mul_scalar(s.beta1) + g.clone().mul_scalar(1.0 - s.beta1);
+            let v =
+                self.v[i].clone().mul_scalar(s.beta2) + g.powi_scalar(2).mul_scalar(1.0 - s.beta2);
+            let denom = v.clone().div_scalar(bc2).sqrt().add_scalar(s.eps);
+            let update = m.clone().div(denom).mul_scalar(lr / bc1);
+            out.push(p.mul_scalar(1.0 - lr * s.weight_decay) - update);
+            self.m[i] = m;
+            self.v[i] = v;
+        }
+        out
+    }
+}
+
+/// Scales all gradients by one factor so that their joint L2 norm is at most `max_norm`
+/// (PyTorch's `clip_grad_norm_`: factor `min(1, max_norm / (norm + 1e-6))`). Missing
+/// gradients are left out of the norm and stay missing.
+///
+/// Returns the clipped gradients and the norm before clipping (`[1]`, still on the device, so
+/// nothing is read back here).
+pub fn clip_global_norm(
+    grads: Vec<Option<Tensor<2>>>,
+    max_norm: f64,
+) -> (Vec<Option<Tensor<2>>>, Tensor<1>) {
+    let squares = grads
+        .iter()
+        .flatten()
+        .map(|g| g.clone().powi_scalar(2).sum());
+    let total = squares.reduce(|a, b| a + b).expect("at least one gradient");
+    let norm = total.sqrt();
+    let factor = norm
+        .clone()
+        .add_scalar(1e-6)
+        .recip()
+        .mul_scalar(max_norm)
+        .clamp_max(1.0)
+        .reshape([1, 1]);
+    let clipped = grads
+        .into_iter()
+        .map(|g| g.map(|g| g * factor.clone()))
+        .collect();
+    (clipped, norm)
+}
+
+/// Cosine annealing from `base` to `min` over `total` steps, after `done` steps:
+/// `min + (base − min)(1 + cos(π·done/total))/2`.
+pub fn cosine_lr(base: f64, min: f64, done: usize, total: usize) -> f64 {
+    let progress = done.min(total) as f64 / total.max(1) as f64;
+    min + (base - min) * (1.0 + (std::f64::consts::PI * progress).cos()) / 2.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::test_device;
+
+    fn vals(t: &Tensor<2>) -> Vec<f64> {
+        t.clone()
+            .into_data()
+            .try_into_vec_as::<f32>()
+            .unwrap()
+            .into_iter()
+            .map(f64::from)
+            .collect()
+    }
+
+    #[test]
+    fn cosine_schedule_hits_the_tutorials_printed_rates() {
+        let lr = |t| cosine_lr(4e-4, 1e-4, t, 1000);
+        assert_eq!(format!("{:.6}", lr(50)), "0.000398");
+        assert_eq!(format!("{:.6}", lr(500)), "0.000250");
+        assert_eq!(format!("{:.6}", lr(1000)), "0.000100");
+        assert_eq!(lr(0), 4e-4);
+        assert!((cosine_lr(4e-4, 1e-4, 40, 80) - 2.5e-4).abs() < 1e-12);
+    }
+
+    #[test]
+    fn global_norm_clip_scales_every_gradient_by_one_factor() {
+        let device = test_device();
+        // Joint norm of [3, 4] and [12] is 13 → factor 1/13.
+        let g = vec![
+            Some(Tensor::<2>::from_floats([[3.0, 4.0]], &device)),
+            None,
+            Some(Tensor::<2>::from_floats([[12.0]], &device)),
+        ];
+        let (c, norm) = clip_global_norm(g.clone(), 1.0);
+        assert!(c[1].is_none());
+        let c: Vec<Tensor<2>> = c.into_iter().flatten().collect();
+        assert!((norm.into_scalar::<f32>() - 13.0).abs() < 1e-5);
+        let f = 1.0 / (13.0 + 1e-6);
+        for (a, b) in vals(&c[0]).iter().zip([3.0 * f, 4.0 * f]) {
+            assert!((a - b).abs() < 1e-6);
+        }
+        assert!((vals(&c[1])[0] - 12.0 * f).abs() < 1e-6);
+        // Per-tensor clipping would have left [3, 4] at norm 5 → 1 and 12 → 1; global does not.
+        let joint: f64 = c.iter().flat_map(vals).map(|x| x * x).sum::<f64>().sqrt();
+        assert!((joint - 1.0).abs() < 1e-5);
+        // Under the limit nothing changes.
+        let (c, _) = clip_global_norm(g, 100.0);
+        assert_eq!(vals(c[0].as_ref().unwrap()), vec![3.0, 4.0]);
+    }
+
+    #[test]
+    fn one_adamw_step_by_hand() {
+        let device = test_device();
+        let s = AdamWSettings {
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+            weight_decay: 0.1,
+        };
+        let p = vec![
+            Tensor::<2>::from_floats([[1.0, -2.0]], &device),
+            Tensor::<2>::from_floats([[7.0]], &device),
+        ];
+        let g = vec![Some(Tensor::<2>::from_floats([[0.5, 0.0]], &device)), None];
+        let mut opt = AdamW::new(s, &p);
+        let lr = 0.01;
+        let p1 = opt.step(p, g.clone(), lr);
+        // Step 1: m̂ = g, v̂ = g², so the Adam move is lr·g/(|g| + ε) = lr·sign(g) where g ≠ 0.
+        let decay = 1.0 - lr * 0.1;
+        let expect = [1.0 * decay - lr * 0.5 / (0.5 + 1e-8), -2.0 * decay];
+        for (a, b) in vals(&p1[0]).iter().zip(expect) {
+            assert!((a - b).abs() < 1e-6, "{a} vs {b}");
+        }
+        // Step 2 with the same gradient, by the formulas.
+        let p2 = opt.step(p1.clone(), g, lr);
+        let (m, v) = (0.9 * 0.05 + 0.1 * 0.5, 0.999 * 0.00025 + 0.001 * 0.25);
+        let (mh, vh): (f64, f64) = (m / (1.0 - 0.81), v / (1.0 - 0.998001));
+        let x = vals(&p1[0])[0];
+        let expect0 = x * decay - lr * mh / (vh.sqrt() + 1e-8);
+        assert!((vals(&p2[0])[0] - expect0).abs() < 1e-6);
+        assert_eq!(opt.steps(0), 2);
+        // A parameter without a gradient is neither decayed nor stepped.
+        assert_eq!(vals(&p2[1]), vec![7.0]);
+        assert_eq!(opt.steps(1), 0);
+    }
+}

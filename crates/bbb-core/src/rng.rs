@@ -1,0 +1,135 @@
+//! A small seeded generator for everything the project draws on the host: the data set, the
+//! shuffles and the initial weights. Same seed, same numbers, on every platform.
+//!
+//! xoshiro256++ seeded through SplitMix64; normals by the Box–Muller transform.
+
+/// Seeded pseudo-random generator (xoshiro256++).
+#[derive(Clone, Debug)]
+pub struct Rng {
+    s: [u64; 4],
+    spare_normal: Option<f64>,
+}
+
+impl Rng {
+    /// A generator whose whole stream is fixed by `seed`.
+    pub fn new(seed: u64) -> Self {
+        let mut sm = seed;
+        let mut next = || {
+            sm = sm.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = sm;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        };
+        Self {
+            s: [next(), next(), next(), next()],
+            spare_normal: None,
+        }
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        let s = &mut self.s;
+        let out = s[0].wrapping_add(s[3]).rotate_left(23).wrapping_add(s[0]);
+        let t = s[1] << 17;
+        s[2] ^= s[0];
+        s[3] ^= s[1];
+        s[1] ^= s[2];
+        s[0] ^= s[3];
+        s[2] ^= t;
+        s[3] = s[3].rotate_left(45);
+        out
+    }
+
+    /// Uniform on `[0, 1)` with 53 random bits.
+    pub fn uniform(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    }
+
+    /// Uniform on `[low, high)`.
+    pub fn uniform_in(&mut self, low: f64, high: f64) -> f64 {
+        low + (high - low) * self.uniform()
+    }
+
+    /// Standard normal draw.
+    pub fn normal(&mut self) -> f64 {
+        if let Some(z) = self.spare_normal.take() {
+            return z;
+        }
+        // 1 - u lies in (0, 1], so the log is finite.
+        let r = (-2.0 * (1.0 - self.uniform()).ln()).sqrt();
+        let theta = std::f64::consts::TAU * self.uniform();
+        self.spare_normal = Some(r * theta.sin());
+        r * theta.cos()
+    }
+
+    /// Uniform integer in `0..n` (Lemire's nearly-divisionless method, unbiased).
+    pub fn below(&mut self, n: usize) -> usize {
+        let n = n as u64;
+        loop {
+            let m = (self.next_u64() as u128) * (n as u128);
+            let low = m as u64;
+            if low >= n.wrapping_neg() % n {
+                return (m >> 64) as usize;
+            }
+        }
+    }
+
+    /// Shuffles `items` in place (Fisher–Yates).
+    pub fn shuffle<T>(&mut self, items: &mut [T]) {
+        for i in (1..items.len()).rev() {
+            items.swap(i, self.below(i + 1));
+        }
+    }
+
+    /// A random permutation of `0..n`.
+    pub fn permutation(&mut self, n: usize) -> Vec<usize> {
+        let mut p: Vec<usize> = (0..n).collect();
+        self.shuffle(&mut p);
+        p
+    }
+
+    /// An independent generator split off this one (for a separate stream).
+    pub fn fork(&mut self) -> Self {
+        Self::new(self.next_u64())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_seed_same_stream() {
+        let (mut a, mut b) = (Rng::new(13), Rng::new(13));
+        for _ in 0..100 {
+            assert_eq!(a.next_u64(), b.next_u64());
+        }
+        assert_ne!(Rng::new(13).next_u64(), Rng::new(14).next_u64());
+    }
+
+    #[test]
+    fn moments_of_uniform_and_normal() {
+        let mut rng = Rng::new(1);
+        let n = 200_000;
+        let (mut su, mut sn, mut sn2) = (0.0, 0.0, 0.0);
+        for _ in 0..n {
+            su += rng.uniform();
+            let z = rng.normal();
+            sn += z;
+            sn2 += z * z;
+        }
+        let n = n as f64;
+        assert!((su / n - 0.5).abs() < 0.005);
+        assert!((sn / n).abs() < 0.01);
+        assert!((sn2 / n - 1.0).abs() < 0.01);
+    }
+
+    #[test]
+    fn permutation_is_a_permutation() {
+        let mut p = Rng::new(5).permutation(1000);
+        assert_ne!(p, (0..1000).collect::<Vec<_>>());
+        p.sort_unstable();
+        assert_eq!(p, (0..1000).collect::<Vec<_>>());
+    }
+}
