@@ -3,7 +3,6 @@
 //! `input: 9 → width`, SiLU, then `depth` residual blocks `h = silu(fc1(x)); h = fc2(h);
 //! out = silu(x + 0.5·h)`, then `output: width → 1`. Its KL is the sum of its layers' KL.
 
-use burn::tensor::activation::silu;
 use burn::tensor::{Device, Tensor};
 
 use crate::bayes_linear::BayesLinear;
@@ -30,6 +29,15 @@ pub struct Regressor {
     pub blocks: Vec<Block>,
     /// `width → 1`.
     pub output: BayesLinear,
+}
+
+/// SiLU, `x·σ(x) = x / (1 + e^(−x))`.
+///
+/// Written out instead of burn's `silu` because on the CPU backends this form is about twice as
+/// fast (one branch-free exponential per element); `e^(−x)` overflowing to ∞ for very negative
+/// `x` still gives the right limit, `x / ∞ = −0`.
+pub fn silu<const D: usize>(x: Tensor<D>) -> Tensor<D> {
+    x.clone().neg().exp().add_scalar(1.0).recip() * x
 }
 
 impl Regressor {
@@ -140,6 +148,22 @@ impl Regressor {
 mod tests {
     use super::*;
     use crate::backend::test_device;
+
+    #[test]
+    fn silu_matches_burns_and_its_limits() {
+        let device = test_device();
+        let x = Tensor::<1>::from_floats([-200.0, -20.0, -1.0, 0.0, 0.5, 3.0, 200.0], &device);
+        let ours: Vec<f32> = silu(x.clone()).into_data().try_into_vec_as::<f32>().unwrap();
+        let burns: Vec<f32> = burn::tensor::activation::silu(x)
+            .into_data()
+            .try_into_vec_as::<f32>()
+            .unwrap();
+        for (a, b) in ours.iter().zip(&burns) {
+            assert!(a.is_finite() && (a - b).abs() <= 1e-6 * b.abs().max(1.0), "{a} vs {b}");
+        }
+        assert_eq!(ours[3], 0.0);
+        assert_eq!(ours[6], 200.0);
+    }
 
     #[test]
     fn the_tutorials_parameter_count() {
