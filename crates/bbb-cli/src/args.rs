@@ -104,22 +104,9 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
     }
     let mut config = Config::preset(preset);
     for (flag, text) in overrides {
-        let c = &mut config;
-        match flag {
-            "--seed" => c.seed = number(flag, text)?,
-            "--warmup-epochs" => c.warmup_epochs = number(flag, text)?,
-            "--vi-epochs" => c.vi_epochs = number(flag, text)?,
-            "--lr" => c.lr = number(flag, text)?,
-            "--lr-min" => c.lr_min = number(flag, text)?,
-            "--kl-weight" => c.kl_weight = number(flag, text)?,
-            "--prior-sigma" => c.prior_sigma = number(flag, text)?,
-            "--width" => c.width = number(flag, text)?,
-            "--depth" => c.depth = number(flag, text)?,
-            "--batch-size" => c.batch_size = number(flag, text)?,
-            "--mc-elbo" => c.eval_mc_elbo = number(flag, text)?,
-            "--mc-rmse" => c.eval_mc_rmse = number(flag, text)?,
-            _ => unreachable!("every override flag is listed above"),
-        }
+        config
+            .set(&flag[2..], text)
+            .map_err(|e| format!("{flag}: {}", e.0))?;
     }
     config.validate().map_err(|e| e.0)?;
     Ok(Command::Run(RunArgs {

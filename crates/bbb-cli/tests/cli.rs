@@ -17,13 +17,32 @@ fn out_dir(name: &str) -> PathBuf {
 fn a_short_run_writes_summary_history_and_plots() {
     let dir = out_dir("run");
     let out = cli()
-        .args(["--preset", "quick", "--warmup-epochs", "2", "--vi-epochs", "3"])
-        .args(["--mc-elbo", "1", "--mc-rmse", "2", "--backend", "ndarray", "--out"])
+        .args([
+            "--preset",
+            "quick",
+            "--warmup-epochs",
+            "2",
+            "--vi-epochs",
+            "3",
+        ])
+        .args([
+            "--mc-elbo",
+            "1",
+            "--mc-rmse",
+            "2",
+            "--backend",
+            "ndarray",
+            "--out",
+        ])
         .arg(&dir)
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("Restored best checkpoint from epoch"));
     assert!(stdout.contains("Test ELBO="));
     assert!(stdout.contains("Criterion ratio >= 0.65:"));
@@ -46,7 +65,10 @@ fn a_short_run_writes_summary_history_and_plots() {
         "seed",
         "n_parameters",
     ] {
-        assert!(summary.contains(&format!("\"{key}\": ")), "{key} missing:\n{summary}");
+        assert!(
+            summary.contains(&format!("\"{key}\": ")),
+            "{key} missing:\n{summary}"
+        );
     }
     assert!(summary.contains("\"n_parameters\": 64658"));
     assert!(summary.contains("\"backend\": \"ndarray\""));
@@ -59,7 +81,11 @@ fn a_short_run_writes_summary_history_and_plots() {
     for png in ["data.png", "curves.png", "predictive.png"] {
         let bytes = std::fs::read(dir.join(png)).unwrap();
         assert_eq!(&bytes[1..4], b"PNG", "{png} is not a PNG");
-        assert!(bytes.len() > 10_000, "{png} looks empty ({} bytes)", bytes.len());
+        assert!(
+            bytes.len() > 10_000,
+            "{png} looks empty ({} bytes)",
+            bytes.len()
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -81,7 +107,11 @@ fn bad_arguments_exit_non_zero_with_a_message() {
     }
     #[cfg(not(feature = "wgpu"))]
     {
-        let out = cli().args(["--backend", "wgpu", "--out"]).arg(out_dir("wgpu")).output().unwrap();
+        let out = cli()
+            .args(["--backend", "wgpu", "--out"])
+            .arg(out_dir("wgpu"))
+            .output()
+            .unwrap();
         assert_eq!(out.status.code(), Some(2));
         assert!(String::from_utf8_lossy(&out.stderr).contains("--features wgpu"));
     }

@@ -164,6 +164,53 @@ impl Config {
         self.n_train.div_ceil(self.batch_size)
     }
 
+    /// Sets one hyperparameter from text, by its short name (the CLI's flags without `--`, the
+    /// page's field names). Only parses; call [`validate`](Self::validate) for the ranges.
+    pub fn set(&mut self, name: &str, text: &str) -> Result<(), ConfigError> {
+        fn parse<T: std::str::FromStr>(label: &str, text: &str) -> Result<T, ConfigError> {
+            let t = text.trim();
+            if t.is_empty() {
+                return Err(ConfigError(format!("{label} is empty: enter a number")));
+            }
+            t.parse()
+                .map_err(|_| ConfigError(format!("{label}: '{t}' is not a valid number")))
+        }
+        match name {
+            "seed" => self.seed = parse("seed", text)?,
+            "warmup-epochs" => self.warmup_epochs = parse("warmup epochs", text)?,
+            "vi-epochs" => self.vi_epochs = parse("VI epochs", text)?,
+            "lr" => self.lr = parse("learning rate", text)?,
+            "lr-min" => self.lr_min = parse("minimum learning rate", text)?,
+            "kl-weight" => self.kl_weight = parse("KL weight", text)?,
+            "prior-sigma" => self.prior_sigma = parse("prior sigma", text)?,
+            "width" => self.width = parse("width", text)?,
+            "depth" => self.depth = parse("depth", text)?,
+            "batch-size" => self.batch_size = parse("batch size", text)?,
+            "mc-elbo" => self.eval_mc_elbo = parse("ELBO MC samples", text)?,
+            "mc-rmse" => self.eval_mc_rmse = parse("RMSE MC samples", text)?,
+            "train-mc" => self.train_mc_samples = parse("training MC samples", text)?,
+            other => return Err(ConfigError(format!("unknown setting '{other}'"))),
+        }
+        Ok(())
+    }
+
+    /// The names [`set`](Self::set) accepts.
+    pub const SETTINGS: [&'static str; 13] = [
+        "seed",
+        "warmup-epochs",
+        "vi-epochs",
+        "lr",
+        "lr-min",
+        "kl-weight",
+        "prior-sigma",
+        "width",
+        "depth",
+        "batch-size",
+        "mc-elbo",
+        "mc-rmse",
+        "train-mc",
+    ];
+
     /// Checks every value; the error names the setting and what it must be.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let counts: [(&str, usize, usize); 14] = [
@@ -309,6 +356,31 @@ mod tests {
         assert!(full.validate().is_ok() && quick.validate().is_ok());
         assert_eq!(Preset::parse(" Quick ").unwrap(), Preset::Quick);
         assert!(Preset::parse("fast").is_err());
+    }
+
+    #[test]
+    fn settings_by_name() {
+        let mut c = Config::quick();
+        for name in Config::SETTINGS {
+            c.set(name, "3").unwrap();
+        }
+        assert_eq!((c.seed, c.vi_epochs, c.lr, c.eval_mc_rmse), (3, 3, 3.0, 3));
+        let mut c = Config::quick();
+        for (name, text, needle) in [
+            ("lr", "", "empty"),
+            ("lr", "fast", "not a valid number"),
+            ("width", "-3", "not a valid number"),
+            ("width", "2.5", "not a valid number"),
+            ("seed", "1e400", "not a valid number"),
+            ("colour", "1", "unknown setting"),
+        ] {
+            let err = c.set(name, text).expect_err(text).0;
+            assert!(err.contains(needle), "{name}={text}: {err}");
+        }
+        c.set("lr", " NaN ").unwrap();
+        assert!(c.validate().unwrap_err().0.contains("learning rate"));
+        c.set("lr", "1e9").unwrap();
+        assert!(c.validate().is_err());
     }
 
     #[test]

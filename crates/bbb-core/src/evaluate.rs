@@ -61,7 +61,7 @@ pub struct EvalSums {
 
 impl EvalSums {
     /// Adds another batch's sums.
-    pub fn add(self, other: EvalSums) -> EvalSums {
+    pub fn plus(self, other: EvalSums) -> EvalSums {
         EvalSums {
             nll_sum: self.nll_sum + other.nll_sum,
             sq_sum: self.sq_sum + other.sq_sum,

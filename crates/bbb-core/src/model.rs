@@ -153,13 +153,19 @@ mod tests {
     fn silu_matches_burns_and_its_limits() {
         let device = test_device();
         let x = Tensor::<1>::from_floats([-200.0, -20.0, -1.0, 0.0, 0.5, 3.0, 200.0], &device);
-        let ours: Vec<f32> = silu(x.clone()).into_data().try_into_vec_as::<f32>().unwrap();
+        let ours: Vec<f32> = silu(x.clone())
+            .into_data()
+            .try_into_vec_as::<f32>()
+            .unwrap();
         let burns: Vec<f32> = burn::tensor::activation::silu(x)
             .into_data()
             .try_into_vec_as::<f32>()
             .unwrap();
         for (a, b) in ours.iter().zip(&burns) {
-            assert!(a.is_finite() && (a - b).abs() <= 1e-6 * b.abs().max(1.0), "{a} vs {b}");
+            assert!(
+                a.is_finite() && (a - b).abs() <= 1e-6 * b.abs().max(1.0),
+                "{a} vs {b}"
+            );
         }
         assert_eq!(ours[3], 0.0);
         assert_eq!(ours[6], 200.0);

@@ -13,7 +13,7 @@ use crate::rng::Rng;
 #[derive(Clone, Debug)]
 pub enum Noise {
     /// Drawn on the host by a seeded ziggurat sampler, then uploaded.
-    Host(Ziggurat),
+    Host(Box<Ziggurat>),
     /// Drawn on the device by burn's own generator (seed it with `Device::seed`).
     Device,
 }
@@ -21,7 +21,7 @@ pub enum Noise {
 impl Noise {
     /// Host-side noise with its own seeded stream.
     pub fn host(seed: u64) -> Self {
-        Noise::Host(Ziggurat::new(seed))
+        Noise::Host(Box::new(Ziggurat::new(seed)))
     }
 
     /// A tensor of independent standard normals.
@@ -84,7 +84,7 @@ impl Ziggurat {
 
     /// One draw from 32 random bits: the fast path (~99 % of draws) is a multiply and a compare.
     #[inline]
-    fn from_bits(&mut self, bits: u32) -> f32 {
+    fn draw_bits(&mut self, bits: u32) -> f32 {
         let iz = (bits & (LAYERS as u32 - 1)) as usize;
         let hz = (bits as i32) >> 7; // signed 25-bit value, independent of the layer bits
         if hz.unsigned_abs() < self.k[iz] {
@@ -123,7 +123,7 @@ impl Ziggurat {
     /// One standard-normal draw.
     pub fn sample(&mut self) -> f32 {
         let bits = self.rng.next_u64() as u32;
-        self.from_bits(bits)
+        self.draw_bits(bits)
     }
 
     /// Fills `out` with standard-normal draws, two per 64 random bits.
@@ -131,8 +131,8 @@ impl Ziggurat {
         let mut pairs = out.chunks_exact_mut(2);
         for pair in &mut pairs {
             let bits = self.rng.next_u64();
-            pair[0] = self.from_bits(bits as u32);
-            pair[1] = self.from_bits((bits >> 32) as u32);
+            pair[0] = self.draw_bits(bits as u32);
+            pair[1] = self.draw_bits((bits >> 32) as u32);
         }
         for v in pairs.into_remainder() {
             *v = self.sample();

@@ -138,7 +138,7 @@ impl Trainer {
     pub fn new(config: Config, device: Device, noise: Noise) -> Result<Self, ConfigError> {
         config.validate()?;
         let data = Dataset::generate(&config);
-        let mut rng = Rng::new(config.seed ^ 0x5EED_0F_B4E5);
+        let mut rng = Rng::new(config.seed ^ 0x5EED_0FB4_E5E5);
         let model = Regressor::init(&config, &mut rng, &device);
         let optim = AdamW::new(
             AdamWSettings {
@@ -378,9 +378,9 @@ impl Trainer {
         let sums = eval_batch(&self.model, x, y, self.eval_mc(), y_std, &mut self.noise);
         self.sums = Some(match (self.sums.take(), index < n_train) {
             (None, _) => (sums, None),
-            (Some((t, None)), true) => (t.add(sums), None),
+            (Some((t, None)), true) => (t.plus(sums), None),
             (Some((t, None)), false) => (t, Some(sums)),
-            (Some((t, Some(v))), _) => (t, Some(v.add(sums))),
+            (Some((t, Some(v))), _) => (t, Some(v.plus(sums))),
         });
         let epoch = self.epochs_done + 1;
         if index + 1 < n_train + self.eval_val.batches.len() {
@@ -452,7 +452,7 @@ impl Trainer {
             let s = eval_batch(&self.model, x, y, mc, y_std, &mut self.noise);
             total = Some(match total {
                 None => s,
-                Some(t) => t.add(s),
+                Some(t) => t.plus(s),
             });
         }
         let t = total.expect("a non-empty test split");

@@ -152,6 +152,7 @@ where
         })
         .label_style(("sans-serif", s.font(11.0)))
         .x_labels(6)
+        .x_label_formatter(&|x| format!("{x:.0}"))
         .y_labels(6)
         .light_line_style(WHITE.mix(0.0))
         .bold_line_style(GRAY.mix(0.15))

@@ -38,6 +38,7 @@ where
         .configure_mesh()
         .x_desc("x")
         .y_desc("y")
+        .x_label_formatter(&|x| format!("{x:.0}"))
         .label_style(("sans-serif", s.font(12.0)))
         .light_line_style(WHITE.mix(0.0))
         .draw()?;

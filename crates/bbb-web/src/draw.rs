@@ -1,0 +1,43 @@
+//! Draws the shared figures into page canvases. The canvas's pixel size (set by the page to CSS
+//! size × devicePixelRatio) decides the resolution, so plots stay crisp on high-DPI screens.
+
+use bbb_core::{Predictive, Trainer};
+use plotters::prelude::*;
+use plotters_canvas::CanvasBackend;
+use web_sys::HtmlCanvasElement;
+
+fn area(
+    canvas: HtmlCanvasElement,
+) -> Result<DrawingArea<CanvasBackend, plotters::coord::Shift>, String> {
+    CanvasBackend::with_canvas_object(canvas)
+        .map(IntoDrawingArea::into_drawing_area)
+        .ok_or_else(|| "this canvas has no 2D drawing context".to_string())
+}
+
+/// The data sanity plot.
+pub fn data(canvas: HtmlCanvasElement, trainer: &Trainer) -> Result<(), String> {
+    bbb_plots::draw_data(&area(canvas)?, trainer.dataset()).map_err(|e| e.0)
+}
+
+/// The three panels of training curves.
+pub fn curves(canvas: HtmlCanvasElement, trainer: &Trainer) -> Result<(), String> {
+    let c = trainer.config();
+    bbb_plots::draw_curves(
+        &area(canvas)?,
+        trainer.history(),
+        c.warmup_epochs,
+        c.ema_alpha,
+    )
+    .map_err(|e| e.0)
+}
+
+/// The posterior predictive (empty axes and data until one has been computed).
+pub fn predictive(
+    canvas: HtmlCanvasElement,
+    trainer: &Trainer,
+    p: Option<&Predictive>,
+) -> Result<(), String> {
+    let empty = Predictive::default();
+    bbb_plots::draw_predictive(&area(canvas)?, trainer.dataset(), p.unwrap_or(&empty))
+        .map_err(|e| e.0)
+}

@@ -1,0 +1,211 @@
+//! The one exported stateful object. The page creates a `Session`, calls `step` from its
+//! animation loop (one call in flight at a time), and asks for metrics and drawings.
+
+use bbb_core::{Backend, Config, Event, Phase, Predictive, Stage, Trainer};
+use wasm_bindgen::prelude::*;
+use web_sys::HtmlCanvasElement;
+
+use crate::backend::{open, BackendChoice};
+use crate::draw;
+use crate::js::{error, now_ms, num, object};
+use crate::settings::config_from;
+
+/// A training run of the tutorial living in the page.
+#[wasm_bindgen]
+pub struct Session {
+    trainer: Trainer,
+    backend: Backend,
+    note: Option<String>,
+    predictive: Option<Predictive>,
+    error: Option<String>,
+}
+
+fn stage_name(stage: Stage) -> &'static str {
+    match stage {
+        Stage::Warmup => "warmup",
+        Stage::Vi => "VI",
+    }
+}
+
+#[wasm_bindgen]
+impl Session {
+    /// Starts a run with `settings` (`{ preset, "kl-weight", "prior-sigma", "mc-elbo",
+    /// "mc-rmse", lr, "vi-epochs", seed }`, values as text) on the chosen backend.
+    pub async fn create(settings: JsValue, backend: BackendChoice) -> Result<Session, JsError> {
+        let config = config_from(&settings)?;
+        Self::with_config(config, backend).await
+    }
+
+    async fn with_config(config: Config, choice: BackendChoice) -> Result<Session, JsError> {
+        let opened = open(choice, config.seed).await;
+        let trainer = Trainer::new(config, opened.device, opened.noise).map_err(error)?;
+        Ok(Session {
+            trainer,
+            backend: opened.backend,
+            note: opened.note,
+            predictive: None,
+            error: None,
+        })
+    }
+
+    /// `"webgpu"` or `"cpu"`.
+    #[wasm_bindgen(getter)]
+    pub fn backend(&self) -> String {
+        match self.backend {
+            Backend::Wgpu => "webgpu".into(),
+            _ => "cpu".into(),
+        }
+    }
+
+    /// A human-readable backend label (`WebGPU`, `CPU (flex, wasm SIMD)`).
+    #[wasm_bindgen(getter, js_name = backendLabel)]
+    pub fn backend_label(&self) -> String {
+        match self.backend {
+            Backend::Wgpu => "WebGPU".into(),
+            b => format!("CPU ({b}, wasm SIMD)"),
+        }
+    }
+
+    /// Why the requested backend was not used, if it was not.
+    #[wasm_bindgen(getter)]
+    pub fn note(&self) -> Option<String> {
+        self.note.clone()
+    }
+
+    /// Whether the run has finished.
+    #[wasm_bindgen(getter)]
+    pub fn done(&self) -> bool {
+        self.trainer.is_done()
+    }
+
+    /// Does training work for about `budget_ms` milliseconds, stopping early at the end of an
+    /// epoch so the page can redraw. Resolves to a progress report.
+    pub async fn step(&mut self, budget_ms: f64) -> Result<JsValue, JsError> {
+        let start = now_ms();
+        let mut epoch_done = false;
+        while !self.trainer.is_done() {
+            let event = self.trainer.step().await.map_err(|e| {
+                self.error = Some(e.0.clone());
+                error(e)
+            })?;
+            if matches!(event, Event::Epoch(_) | Event::Finished(_)) {
+                epoch_done = true;
+                break;
+            }
+            if now_ms() - start >= budget_ms {
+                break;
+            }
+        }
+        Ok(self.progress_object(epoch_done))
+    }
+
+    /// Trains to the end of the current epoch (the Step button).
+    #[wasm_bindgen(js_name = stepEpoch)]
+    pub async fn step_epoch(&mut self) -> Result<JsValue, JsError> {
+        if !self.trainer.is_done() {
+            self.trainer.run_epoch().await.map_err(error)?;
+        }
+        Ok(self.progress_object(true))
+    }
+
+    /// Where the run stands: `{ epoch, totalEpochs, stage, phase, fraction, epochDone, done }`.
+    pub fn progress(&self) -> JsValue {
+        self.progress_object(false)
+    }
+
+    fn progress_object(&self, epoch_done: bool) -> JsValue {
+        let p = self.trainer.progress();
+        let phase = match p.phase {
+            Phase::Train { .. } => "training",
+            Phase::Evaluate { .. } => "evaluating",
+            Phase::Test => "testing",
+            Phase::Done => "done",
+        };
+        object(&[
+            ("epoch", JsValue::from(p.epochs_done as u32)),
+            ("totalEpochs", JsValue::from(p.total_epochs as u32)),
+            ("stage", JsValue::from_str(stage_name(p.stage))),
+            ("phase", JsValue::from_str(phase)),
+            ("fraction", num(p.fraction)),
+            ("epochDone", JsValue::from(epoch_done)),
+            ("done", JsValue::from(self.trainer.is_done())),
+        ])
+    }
+
+    /// Estimated seconds left, given the seconds the page has spent training so far.
+    pub fn eta(&self, elapsed_s: f64) -> JsValue {
+        let f = self.trainer.progress().fraction;
+        if f <= 0.0 || !elapsed_s.is_finite() {
+            return JsValue::NULL;
+        }
+        num(elapsed_s * (1.0 - f) / f)
+    }
+
+    /// The numbers for the metrics table (`null` where not known yet).
+    pub fn metrics(&self) -> JsValue {
+        let last = self.trainer.history().last().copied();
+        let best = self.trainer.best();
+        let s = self.trainer.summary();
+        let d = s.map(|s| s.diagnostics);
+        let opt = |v: Option<f64>| v.map_or(JsValue::NULL, num);
+        object(&[
+            ("bestValRmse", opt(best.map(|b| b.1))),
+            (
+                "bestEpoch",
+                best.map_or(JsValue::NULL, |b| JsValue::from(b.0 as u32)),
+            ),
+            ("trainElbo", opt(last.map(|r| r.train.elbo))),
+            ("valElbo", opt(last.map(|r| r.val.elbo))),
+            ("valRmse", opt(last.map(|r| r.val.rmse))),
+            ("lr", opt(last.map(|r| r.lr))),
+            ("testElbo", opt(s.map(|s| s.test.elbo))),
+            ("testNll", opt(s.map(|s| s.test.nll))),
+            ("testKl", opt(s.map(|s| s.test.kl))),
+            ("testRmse", opt(s.map(|s| s.test.rmse))),
+            ("emaElboDelta", opt(d.map(|d| d.ema_elbo_delta))),
+            ("emaRatio", opt(d.map(|d| d.ema_elbo_nonincrease_ratio))),
+            (
+                "diagnostics",
+                d.map_or(JsValue::NULL, |d| {
+                    JsValue::from_str(if d.pass() { "PASS" } else { "FAIL" })
+                }),
+            ),
+        ])
+    }
+
+    /// Recomputes the posterior predictive on `points` grid inputs from `samples` draws.
+    #[wasm_bindgen(js_name = refreshPredictive)]
+    pub async fn refresh_predictive(&mut self, samples: u32, points: u32) -> Result<(), JsError> {
+        let p = self
+            .trainer
+            .predictive(samples as usize, points as usize)
+            .await
+            .map_err(error)?;
+        self.predictive = Some(p);
+        Ok(())
+    }
+
+    /// Draws the data sanity plot.
+    #[wasm_bindgen(js_name = drawData)]
+    pub fn draw_data(&self, canvas: HtmlCanvasElement) -> Result<(), JsError> {
+        draw::data(canvas, &self.trainer).map_err(error)
+    }
+
+    /// Draws the training curves so far.
+    #[wasm_bindgen(js_name = drawCurves)]
+    pub fn draw_curves(&self, canvas: HtmlCanvasElement) -> Result<(), JsError> {
+        draw::curves(canvas, &self.trainer).map_err(error)
+    }
+
+    /// Draws the latest posterior predictive.
+    #[wasm_bindgen(js_name = drawPredictive)]
+    pub fn draw_predictive(&self, canvas: HtmlCanvasElement) -> Result<(), JsError> {
+        draw::predictive(canvas, &self.trainer, self.predictive.as_ref()).map_err(error)
+    }
+
+    /// The last training error, if the run stopped on one (its state is kept).
+    #[wasm_bindgen(getter, js_name = lastError)]
+    pub fn last_error(&self) -> Option<String> {
+        self.error.clone()
+    }
+}

@@ -1,0 +1,187 @@
+//! The `Session` as the page uses it, in a real browser: stepping, metrics, canvases, bad input,
+//! and both backends. Tests named `webgpu_*` need Chromium with `--enable-unsafe-webgpu`; tests
+//! named `cpu_fallback_*` need Chromium without it (no adapter). `scripts/test` runs each set in
+//! the matching browser.
+
+use bbb_web::{webgpu_adapter_available, BackendChoice, Session};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::HtmlCanvasElement;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn settings(pairs: &[(&str, &str)]) -> JsValue {
+    let o = js_sys::Object::new();
+    for (k, v) in pairs {
+        js_sys::Reflect::set(&o, &(*k).into(), &(*v).into()).unwrap();
+    }
+    o.into()
+}
+
+/// A short run: 1 warmup + 2 VI epochs, light evaluation.
+fn tiny() -> JsValue {
+    settings(&[
+        ("preset", "quick"),
+        ("warmup-epochs", "1"),
+        ("vi-epochs", "2"),
+        ("mc-elbo", "1"),
+        ("mc-rmse", "2"),
+    ])
+}
+
+fn get(o: &JsValue, key: &str) -> JsValue {
+    js_sys::Reflect::get(o, &key.into()).unwrap()
+}
+
+fn message(e: JsError) -> String {
+    js_sys::Error::from(JsValue::from(e)).message().into()
+}
+
+async fn run_to_end(s: &mut Session) -> u32 {
+    let mut calls = 0;
+    while !s.done() {
+        let p = s.step(8.0).await.map_err(message).unwrap();
+        assert!(get(&p, "fraction").as_f64().unwrap() <= 1.0);
+        calls += 1;
+        assert!(calls < 10_000, "the run does not end");
+    }
+    calls
+}
+
+fn canvas(w: u32, h: u32) -> HtmlCanvasElement {
+    let doc = web_sys::window().unwrap().document().unwrap();
+    let c: HtmlCanvasElement = doc.create_element("canvas").unwrap().dyn_into().unwrap();
+    c.set_width(w);
+    c.set_height(h);
+    doc.body().unwrap().append_child(&c).unwrap();
+    c
+}
+
+/// Pixels that are neither transparent nor white.
+fn inked(c: &HtmlCanvasElement) -> usize {
+    let ctx: web_sys::CanvasRenderingContext2d =
+        c.get_context("2d").unwrap().unwrap().dyn_into().unwrap();
+    let data = ctx
+        .get_image_data(0.0, 0.0, c.width() as f64, c.height() as f64)
+        .unwrap()
+        .data();
+    data.chunks(4)
+        .filter(|p| p[3] > 0 && (p[0] < 200 || p[1] < 200 || p[2] < 200))
+        .count()
+}
+
+#[wasm_bindgen_test]
+async fn session_steps_in_bounded_calls_and_reports_metrics() {
+    let mut s = Session::create(tiny(), BackendChoice::Cpu)
+        .await
+        .map_err(message)
+        .unwrap();
+    assert_eq!(s.backend(), "cpu");
+    let m = s.metrics();
+    assert!(
+        get(&m, "testRmse").is_null(),
+        "no test metrics before the end"
+    );
+    let calls = run_to_end(&mut s).await;
+    // 3 epochs of 7 updates + 9 evaluation batches, then the test: many small calls, not one.
+    assert!(calls >= 6, "only {calls} calls");
+    let m = s.metrics();
+    let rmse = get(&m, "testRmse")
+        .as_f64()
+        .expect("test RMSE after the run");
+    assert!(rmse > 0.0 && rmse < 2.0, "test RMSE {rmse}");
+    assert!(get(&m, "testKl").as_f64().unwrap() > 0.0);
+    assert!(get(&m, "bestEpoch").as_f64().unwrap() >= 1.0);
+    assert!(get(&m, "diagnostics").as_string().is_some());
+    let p = s.progress();
+    assert_eq!(get(&p, "phase").as_string().unwrap(), "done");
+    assert_eq!(get(&p, "epoch").as_f64().unwrap(), 3.0);
+    // Stepping a finished run is harmless.
+    s.step(5.0).await.map_err(message).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn plots_draw_onto_real_canvases() {
+    let mut s = Session::create(tiny(), BackendChoice::Cpu)
+        .await
+        .map_err(message)
+        .unwrap();
+    let (data, curves, pred) = (canvas(600, 340), canvas(1200, 340), canvas(600, 340));
+    s.draw_data(data.clone()).map_err(message).unwrap();
+    assert!(inked(&data) > 2_000, "data plot is blank");
+    run_to_end(&mut s).await;
+    s.refresh_predictive(50, 60).await.map_err(message).unwrap();
+    s.draw_curves(curves.clone()).map_err(message).unwrap();
+    s.draw_predictive(pred.clone()).map_err(message).unwrap();
+    assert!(inked(&curves) > 2_000, "curves are blank");
+    assert!(inked(&pred) > 2_000, "predictive is blank");
+}
+
+#[wasm_bindgen_test]
+async fn bad_settings_give_a_readable_error() {
+    for (field, value, needle) in [
+        ("lr", "abc", "learning rate"),
+        ("lr", "-1", "learning rate"),
+        ("mc-rmse", "0", "RMSE MC samples"),
+        ("vi-epochs", "", "empty"),
+        ("prior-sigma", "NaN", "prior sigma"),
+        ("kl-weight", "1e308", "KL weight"),
+    ] {
+        let e = Session::create(
+            settings(&[("preset", "quick"), (field, value)]),
+            BackendChoice::Cpu,
+        )
+        .await
+        .err()
+        .unwrap_or_else(|| panic!("{field}={value} was accepted"));
+        let msg = message(e);
+        assert!(msg.contains(needle), "{field}={value}: {msg}");
+        assert_eq!(
+            bbb_web::check_setting("quick", field, value).is_some(),
+            true
+        );
+    }
+    assert_eq!(bbb_web::check_setting("quick", "lr", "0.001"), None);
+}
+
+#[wasm_bindgen_test]
+async fn cpu_fallback_when_there_is_no_webgpu_adapter() {
+    assert!(
+        !webgpu_adapter_available().await,
+        "this test needs a browser without WebGPU (run it without --enable-unsafe-webgpu)"
+    );
+    let mut s = Session::create(tiny(), BackendChoice::Auto)
+        .await
+        .map_err(message)
+        .unwrap();
+    assert_eq!(s.backend(), "cpu");
+    assert!(
+        s.note().unwrap().contains("no WebGPU adapter"),
+        "{:?}",
+        s.note()
+    );
+    let p = s.step(50.0).await.map_err(message).unwrap();
+    assert_eq!(get(&p, "phase").as_string().unwrap(), "training");
+}
+
+#[wasm_bindgen_test]
+async fn webgpu_session_trains_to_the_end() {
+    assert!(
+        webgpu_adapter_available().await,
+        "this test needs Chromium with --enable-unsafe-webgpu"
+    );
+    let mut s = Session::create(tiny(), BackendChoice::Auto)
+        .await
+        .map_err(message)
+        .unwrap();
+    assert_eq!(s.backend(), "webgpu", "note: {:?}", s.note());
+    run_to_end(&mut s).await;
+    let m = s.metrics();
+    let rmse = get(&m, "testRmse").as_f64().expect("test RMSE on WebGPU");
+    assert!(rmse > 0.0 && rmse < 2.0, "test RMSE {rmse}");
+    s.refresh_predictive(20, 30).await.map_err(message).unwrap();
+    let c = canvas(600, 340);
+    s.draw_predictive(c.clone()).map_err(message).unwrap();
+    assert!(inked(&c) > 2_000);
+}

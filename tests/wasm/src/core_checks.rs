@@ -1,0 +1,97 @@
+//! The core on whatever target runs the tests: an ELBO step lowers the loss, and the KL of the
+//! seed-13 initialisation equals the value computed natively.
+
+use bbb_core::burn::tensor::{Device, Tensor, TensorData};
+use bbb_core::elbo::{elbo_step, ElboSettings};
+use bbb_core::model::Regressor;
+use bbb_core::optim::{clip_global_norm, AdamW, AdamWSettings};
+use bbb_core::rng::Rng;
+use bbb_core::{Config, Noise};
+
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
+/// KL of the tutorial's model initialised from `Rng::new(13)`, computed natively in f64 from the
+/// f32 parameters (`kl_of_the_seed_13_init_matches_the_native_value` re-derives it on each target).
+const NATIVE_INIT_KL: f64 = 126_199.03;
+
+fn device() -> Device {
+    Device::flex()
+}
+
+fn f64_kl(model: &Regressor, prior: f64) -> f64 {
+    let mut total = 0.0;
+    for layer in model.layers() {
+        for (mu, rho) in [(&layer.w_mu, &layer.w_rho), (&layer.b_mu, &layer.b_rho)] {
+            let mu: Vec<f32> = mu.clone().into_data().try_into_vec_as().unwrap();
+            let rho: Vec<f32> = rho.clone().into_data().try_into_vec_as().unwrap();
+            for (m, r) in mu.iter().zip(&rho) {
+                let (m, r) = (*m as f64, *r as f64);
+                let s = r.exp().ln_1p();
+                total += (prior / s).ln() + (s * s + m * m) / (2.0 * prior * prior) - 0.5;
+            }
+        }
+    }
+    total
+}
+
+#[test]
+fn kl_of_the_seed_13_init_matches_the_native_value() {
+    let config = Config::default();
+    let model = Regressor::init(&config, &mut Rng::new(13), &device());
+    let on_device: f32 = model.kl(config.prior_sigma).into_scalar();
+    let reference = f64_kl(&model, config.prior_sigma);
+    assert!(
+        (reference - NATIVE_INIT_KL).abs() < 0.1,
+        "f64 reference {reference}"
+    );
+    let rel = (on_device as f64 - NATIVE_INIT_KL).abs() / NATIVE_INIT_KL;
+    assert!(
+        rel < 1e-5,
+        "KL on this target {on_device} vs native {NATIVE_INIT_KL}"
+    );
+}
+
+#[test]
+fn elbo_steps_lower_the_loss() {
+    let device = device();
+    let config = Config::default();
+    let model = Regressor::init(&config, &mut Rng::new(1), &device);
+    let mut rng = Rng::new(2);
+    let x: Vec<f32> = (0..64 * 9).map(|_| rng.normal() as f32).collect();
+    let y: Vec<f32> = (0..64).map(|_| rng.normal() as f32).collect();
+    let x = Tensor::<2>::from_data(TensorData::new(x, [64, 9]), &device);
+    let y = Tensor::<2>::from_data(TensorData::new(y, [64, 1]), &device);
+    let s = ElboSettings {
+        num_batches: 7,
+        kl_weight: 1e-4,
+        prior_sigma: 0.9,
+        mc_samples: 4,
+    };
+    let settings = AdamWSettings {
+        beta1: 0.9,
+        beta2: 0.999,
+        eps: 1e-8,
+        weight_decay: 1e-5,
+    };
+    let mut opt = AdamW::new(settings, &model.params());
+    let loss_of = |m: &Regressor| -> f32 {
+        elbo_step(m, x.clone(), y.clone(), &s, &mut Noise::host(9))
+            .loss
+            .into_scalar()
+    };
+    let before = loss_of(&model);
+    let mut m = model;
+    let mut noise = Noise::host(3);
+    for _ in 0..30 {
+        let tracked = m.map_params(|p| p.autodiff().require_grad());
+        let grads = elbo_step(&tracked, x.clone(), y.clone(), &s, &mut noise)
+            .loss
+            .backward();
+        let g = tracked.params().iter().map(|p| p.grad(&grads)).collect();
+        let (g, _) = clip_global_norm(g, 1.0);
+        m = m.with_params(opt.step(m.params(), g, 1e-3));
+    }
+    let after = loss_of(&m);
+    assert!(after < before - 0.05, "loss {before} → {after}");
+}
