@@ -18,10 +18,16 @@ pub fn device_for(
     }
     #[cfg(feature = "wgpu")]
     if backend == Backend::Wgpu {
+        // burn's wgpu runtime starts once per process; later runs reuse its device.
+        static DEVICE: std::sync::OnceLock<bbb_core::burn::tensor::Device> =
+            std::sync::OnceLock::new();
+        if let Some(device) = DEVICE.get() {
+            return Ok((device.clone(), Noise::Device));
+        }
         let device = bbb_core::burn::tensor::Device::wgpu_options()
             .init()
             .map_err(|e| format!("no usable GPU adapter for wgpu: {e:?}"))?;
-        return Ok((device, Noise::Device));
+        return Ok((DEVICE.get_or_init(|| device).clone(), Noise::Device));
     }
     Err(format!(
         "the {backend} backend is not in this build (rebuild bbb-cli with --features {backend})"

@@ -1,6 +1,7 @@
 //! Draws the shared figures into page canvases. The canvas's pixel size (set by the page to CSS
 //! size × devicePixelRatio) decides the resolution, so plots stay crisp on high-DPI screens.
 
+use bbb_core::data::Dataset;
 use bbb_core::{Predictive, Trainer};
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
@@ -15,8 +16,8 @@ fn area(
 }
 
 /// The data sanity plot.
-pub fn data(canvas: HtmlCanvasElement, trainer: &Trainer) -> Result<(), String> {
-    bbb_plots::draw_data(&area(canvas)?, trainer.dataset()).map_err(|e| e.0)
+pub fn data(canvas: HtmlCanvasElement, data: &Dataset) -> Result<(), String> {
+    bbb_plots::draw_data(&area(canvas)?, data).map_err(|e| e.0)
 }
 
 /// The three panels of training curves.

@@ -10,6 +10,13 @@ use crate::draw;
 use crate::js::{error, now_ms, num, object};
 use crate::settings::config_from;
 
+/// Draws the data of `settings` before any backend has started (the page's first plot).
+#[wasm_bindgen(js_name = drawDataPreview)]
+pub fn draw_data_preview(settings: JsValue, canvas: HtmlCanvasElement) -> Result<(), JsError> {
+    let config = config_from(&settings)?;
+    draw::data(canvas, &bbb_core::data::Dataset::generate(&config)).map_err(error)
+}
+
 /// A training run of the tutorial living in the page.
 #[wasm_bindgen]
 pub struct Session {
@@ -188,7 +195,7 @@ impl Session {
     /// Draws the data sanity plot.
     #[wasm_bindgen(js_name = drawData)]
     pub fn draw_data(&self, canvas: HtmlCanvasElement) -> Result<(), JsError> {
-        draw::data(canvas, &self.trainer).map_err(error)
+        draw::data(canvas, self.trainer.dataset()).map_err(error)
     }
 
     /// Draws the training curves so far.

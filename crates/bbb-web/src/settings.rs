@@ -81,7 +81,6 @@ pub fn default_settings(preset: &str) -> Result<JsValue, JsError> {
 /// A fresh seed from the browser's entropy (the "new seed" button).
 #[wasm_bindgen(js_name = randomSeed)]
 pub fn random_seed() -> Result<u32, JsError> {
-    let mut bytes = [0u8; 4];
-    getrandom::getrandom(&mut bytes).map_err(|e| error(format!("no entropy available: {e}")))?;
-    Ok(u32::from_le_bytes(bytes) % 1_000_000)
+    let n = getrandom::u32().map_err(|e| error(format!("no entropy available: {e}")))?;
+    Ok(n % 1_000_000)
 }
