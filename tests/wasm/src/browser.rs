@@ -146,7 +146,7 @@ async fn bad_settings_give_a_readable_error() {
 }
 
 #[wasm_bindgen_test]
-async fn cpu_fallback_when_there_is_no_webgpu_adapter() {
+async fn cpu_fallback_without_a_gpu_adapter() {
     assert!(
         !webgpu_adapter_available().await,
         "this test needs a browser without WebGPU (run it without --enable-unsafe-webgpu)"
@@ -162,7 +162,7 @@ async fn cpu_fallback_when_there_is_no_webgpu_adapter() {
         s.note()
     );
     let p = s.step(50.0).await.map_err(message).unwrap();
-    assert_eq!(get(&p, "phase").as_string().unwrap(), "training");
+    assert!(get(&p, "fraction").as_f64().unwrap() > 0.0, "the CPU session trains");
 }
 
 #[wasm_bindgen_test]
