@@ -2,6 +2,8 @@
 // Every setting, the seed included, is mirrored in the URL hash so a link reproduces a run.
 
 const FIELDS = ["kl-weight", "prior-sigma", "mc-elbo", "mc-rmse", "lr", "vi-epochs", "seed"];
+// Settings a link may carry that have no field on the page (checked by the wasm module all the same).
+const HIDDEN = ["warmup-epochs"];
 
 export class Controls {
   constructor(wasm, views) {
@@ -53,11 +55,14 @@ export class Controls {
     const values = this.wasm.defaultSettings(preset);
     for (const name of FIELDS) if (params.has(name)) values[name] = params.get(name);
     this.fill(values);
+    this.hidden = {};
+    for (const name of HIDDEN) if (params.has(name)) this.hidden[name] = params.get(name);
   }
 
   writeHash() {
     const params = new URLSearchParams({ preset: this.preset.value, backend: this.backend.value });
     for (const name of FIELDS) params.set(name, this.input(name).value);
+    for (const [name, value] of Object.entries(this.hidden)) params.set(name, value);
     history.replaceState(null, "", "#" + params.toString());
   }
 
@@ -75,7 +80,7 @@ export class Controls {
   }
 
   settings() {
-    const s = { preset: this.preset.value };
+    const s = { preset: this.preset.value, ...this.hidden };
     for (const name of FIELDS) s[name] = this.input(name).value;
     return s;
   }
