@@ -7,7 +7,7 @@ use std::path::PathBuf;
 #[derive(Debug)]
 pub enum Command {
     /// Train with the tutorial's recipe and write the results.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Time the backends.
     Bench(BenchArgs),
     /// Print usage.
@@ -109,13 +109,13 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
             .map_err(|e| format!("{flag}: {}", e.0))?;
     }
     config.validate().map_err(|e| e.0)?;
-    Ok(Command::Run(RunArgs {
+    Ok(Command::Run(Box::new(RunArgs {
         config,
         preset,
         backend,
         out,
         quiet,
-    }))
+    })))
 }
 
 fn parse_bench(args: &[String]) -> Result<BenchArgs, String> {

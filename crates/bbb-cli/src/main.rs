@@ -23,7 +23,7 @@ fn main() -> ExitCode {
             print!("{}", args::USAGE);
             Ok(())
         }
-        Ok(args::Command::Run(a)) => run::run(a),
+        Ok(args::Command::Run(a)) => run::run(*a),
         Ok(args::Command::Bench(b)) => bench::bench(b),
         Err(e) => Err(e),
     };

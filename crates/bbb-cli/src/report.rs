@@ -6,13 +6,13 @@ use std::io::{IsTerminal, Write};
 /// The progress line printed after an epoch, if the tutorial prints one there.
 pub fn epoch_line(r: &EpochRecord, best_val_rmse: f64, config: &Config) -> Option<String> {
     match r.stage {
-        Stage::Warmup if r.epoch % 20 == 0 => Some(format!(
+        Stage::Warmup if r.epoch.is_multiple_of(20) => Some(format!(
             "Warmup {:03}/{} | val_rmse={:.4} | best_val_rmse={:.4} | train_elbo={:.4}",
             r.epoch, config.warmup_epochs, r.val.rmse, best_val_rmse, r.train.elbo
         )),
         Stage::Vi => {
             let vi = r.epoch - config.warmup_epochs;
-            (vi % 50 == 0).then(|| {
+            vi.is_multiple_of(50).then(|| {
                 format!(
                     "VI {:04}/{} | beta={:.5} | lr={:.6} | val_rmse={:.4} | best_val_rmse={:.4} \
                      | train_elbo={:.4} val_elbo={:.4}",
