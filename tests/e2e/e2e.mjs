@@ -58,7 +58,7 @@ async function inkedPixels(page, testid) {
 const text = (page, id) => page.locator(`[data-testid="${id}"]`).innerText();
 
 async function runOnce(backend) {
-  const server = await serve(join(root, "dist"), "/course/bbb/");
+  const server = await serve(process.env.DIST ?? join(root, "dist"), "/course/bbb/");
   const browser = await chromium.launch({
     executablePath: chromiumPath,
     args: backend === "webgpu" ? [...BASE_ARGS, "--enable-unsafe-webgpu"] : [...BASE_ARGS, "--disable-gpu"],

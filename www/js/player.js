@@ -1,8 +1,20 @@
-// Runs the training loop: one bounded Session.step per animation frame. A generation counter
-// retires stale loops on pause or reset, and every call into the Session goes through one queue
-// so no two are ever in flight at once.
+// Runs the training loop: bounded Session.step calls back to back, handing the main thread back
+// to the browser between calls (so input and painting stay smooth) and waiting for an animation
+// frame only when there is something new to draw. A generation counter retires stale loops on
+// pause or reset, and every call into the Session goes through one queue so no two are ever in
+// flight at once.
 
-const FRAME_BUDGET_MS = 12;
+const SLICE_MS = 25;
+
+// Yields to the event loop without the ~4 ms clamp of setTimeout or the wait for the next frame.
+const channel = new MessageChannel();
+const waiting = [];
+channel.port1.onmessage = () => waiting.shift()?.();
+const yieldToBrowser = () => new Promise((resolve) => {
+  waiting.push(resolve);
+  channel.port2.postMessage(0);
+});
+const nextFrame = () => new Promise((resolve) => requestAnimationFrame(resolve));
 
 export class Player {
   constructor(wasm, views, controls) {
@@ -53,16 +65,15 @@ export class Player {
     });
   }
 
-  play() {
+  async play() {
     if (!this.session || this.session.done) return;
     const gen = ++this.generation;
     this.views.showStatus("training");
-    const frame = async () => {
-      if (gen !== this.generation) return;
-      const keepGoing = await this.run(() => this.advance(() => this.session.step(FRAME_BUDGET_MS)));
-      if (keepGoing && gen === this.generation) requestAnimationFrame(frame);
-    };
-    requestAnimationFrame(frame);
+    while (gen === this.generation) {
+      const result = await this.run(() => this.advance(() => this.session.step(SLICE_MS)));
+      if (!result.more || gen !== this.generation) break;
+      await (result.drew ? nextFrame() : yieldToBrowser());
+    }
   }
 
   pause() {
@@ -74,11 +85,12 @@ export class Player {
     this.generation++;
     if (!this.session || this.session.done) return;
     this.views.showStatus("training");
-    const more = await this.run(() => this.advance(() => this.session.stepEpoch()));
-    if (more) this.views.showStatus("paused");
+    const result = await this.run(() => this.advance(() => this.session.stepEpoch()));
+    if (result.more) this.views.showStatus("paused");
   }
 
-  // One call into the session, then the views. Returns whether training can go on.
+  // One call into the session, then the views. Says whether training can go on and whether
+  // anything was redrawn.
   async advance(call) {
     const session = this.session;
     const started = performance.now();
@@ -88,7 +100,7 @@ export class Player {
     } catch (e) {
       this.views.showMessage(`Training stopped: ${e.message ?? e}`);
       this.views.showStatus("paused");
-      return false;
+      return { more: false, drew: false };
     }
     this.trainingMs += performance.now() - started;
     const elapsed = this.trainingMs / 1000;
@@ -103,17 +115,17 @@ export class Player {
       this.views.redraw(session, { predictive: true });
       this.views.showMetrics(session.metrics());
       this.views.showStatus("done");
-      return false;
+      return { more: false, drew: true };
     }
-    return true;
+    return { more: true, drew: progress.epochDone };
   }
 
-  // The predictive band moves as the network learns: a light refresh every few epochs.
+  // The predictive band moves as the network learns: a light refresh about 25 times a run.
   async livePredictive(session, progress) {
-    const every = Math.max(2, Math.round(progress.totalEpochs / 30));
+    const every = Math.max(2, Math.round(progress.totalEpochs / 25));
     if (progress.epoch - this.lastPredictiveEpoch < every) return;
     this.lastPredictiveEpoch = progress.epoch;
-    await session.refreshPredictive(40, 120);
+    await session.refreshPredictive(30, 100);
     this.views.redraw(session, { predictive: true });
   }
 }
