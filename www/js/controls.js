@@ -15,7 +15,11 @@ export class Controls {
     this.onChange = () => {};
     this.readHash();
     for (const input of this.inputs()) {
-      input.addEventListener("input", () => this.check(input));
+      input.addEventListener("input", () => {
+        if (this.check(input) && this.inputs().every((i) => i.getAttribute("aria-invalid") !== "true")) {
+          this.views.showMessage("");
+        }
+      });
       input.addEventListener("change", () => this.commit());
     }
     this.preset.addEventListener("change", () => {

@@ -5,6 +5,12 @@
 // flight at once.
 
 const SLICE_MS = 25;
+// Redrawing is not free (a full curves redraw is tens of milliseconds on a slow machine), so the
+// curves redraw at most this often, and the live predictive band about this many times a run.
+const CURVES_EVERY_MS = 500;
+const LIVE_PREDICTIVE_UPDATES = 12;
+// The progress line updates a few times a second: each update repaints the page.
+const PROGRESS_EVERY_MS = 200;
 
 // Yields to the event loop without the ~4 ms clamp of setTimeout or the wait for the next frame.
 const channel = new MessageChannel();
@@ -24,8 +30,11 @@ export class Player {
     this.session = null;
     this.generation = 0;
     this.queue = Promise.resolve();
-    this.trainingMs = 0;
+    this.spentMs = 0; // wall time spent training, pauses excluded
+    this.activeSince = null;
     this.lastPredictiveEpoch = -1;
+    this.lastCurves = 0;
+    this.lastProgress = 0;
     controls.onChange = () => this.restart();
     document.getElementById("train").addEventListener("click", () => this.play());
     document.getElementById("pause").addEventListener("click", () => this.pause());
@@ -55,7 +64,8 @@ export class Player {
       }
       this.session?.free();
       this.session = session;
-      this.trainingMs = 0;
+      this.spentMs = 0;
+      this.activeSince = null;
       this.lastPredictiveEpoch = -1;
       this.views.showBackend(session.backendLabel, session.note);
       this.views.redraw(session, { curves: true, predictive: true, data: true });
@@ -65,19 +75,38 @@ export class Player {
     });
   }
 
+  elapsedSeconds() {
+    const running = this.activeSince === null ? 0 : performance.now() - this.activeSince;
+    return (this.spentMs + running) / 1000;
+  }
+
+  // Times the wall clock from here until `stop()` (one stretch of training).
+  start() {
+    this.activeSince ??= performance.now();
+  }
+
+  stop() {
+    if (this.activeSince !== null) this.spentMs += performance.now() - this.activeSince;
+    this.activeSince = null;
+  }
+
   async play() {
     if (!this.session || this.session.done) return;
     const gen = ++this.generation;
+    const session = this.session;
     this.views.showStatus("training");
+    this.start();
     while (gen === this.generation) {
       const result = await this.run(() => this.advance(() => this.session.step(SLICE_MS)));
       if (!result.more || gen !== this.generation) break;
       await (result.drew ? nextFrame() : yieldToBrowser());
     }
+    if (session === this.session) this.stop();
   }
 
   pause() {
     this.generation++;
+    this.stop();
     if (this.session && !this.session.done) this.views.showStatus("paused");
   }
 
@@ -85,7 +114,9 @@ export class Player {
     this.generation++;
     if (!this.session || this.session.done) return;
     this.views.showStatus("training");
+    this.start();
     const result = await this.run(() => this.advance(() => this.session.stepEpoch()));
+    this.stop();
     if (result.more) this.views.showStatus("paused");
   }
 
@@ -93,7 +124,6 @@ export class Player {
   // anything was redrawn.
   async advance(call) {
     const session = this.session;
-    const started = performance.now();
     let progress;
     try {
       progress = await call();
@@ -102,30 +132,39 @@ export class Player {
       this.views.showStatus("paused");
       return { more: false, drew: false };
     }
-    this.trainingMs += performance.now() - started;
-    const elapsed = this.trainingMs / 1000;
-    this.views.showProgress(progress, session.eta(elapsed), elapsed);
+    if (progress.done || performance.now() - this.lastProgress >= PROGRESS_EVERY_MS) {
+      const elapsed = this.elapsedSeconds();
+      this.views.showProgress(progress, session.eta(elapsed), elapsed);
+      this.lastProgress = performance.now();
+    }
+    let drew = false;
     if (progress.epochDone) {
       this.views.showMetrics(session.metrics());
-      this.views.redraw(session, { curves: true });
-      await this.livePredictive(session, progress);
+      if (progress.done || performance.now() - this.lastCurves >= CURVES_EVERY_MS) {
+        this.views.redraw(session, { curves: true });
+        this.lastCurves = performance.now();
+        drew = true;
+      }
+      drew = (await this.livePredictive(session, progress)) || drew;
     }
     if (progress.done) {
+      this.stop();
       await session.refreshPredictive(300, 300);
       this.views.redraw(session, { predictive: true });
       this.views.showMetrics(session.metrics());
       this.views.showStatus("done");
       return { more: false, drew: true };
     }
-    return { more: true, drew: progress.epochDone };
+    return { more: true, drew };
   }
 
-  // The predictive band moves as the network learns: a light refresh about 25 times a run.
+  // The predictive band moves as the network learns: a light refresh now and then.
   async livePredictive(session, progress) {
-    const every = Math.max(2, Math.round(progress.totalEpochs / 25));
-    if (progress.epoch - this.lastPredictiveEpoch < every) return;
+    const every = Math.max(2, Math.round(progress.totalEpochs / LIVE_PREDICTIVE_UPDATES));
+    if (progress.done || progress.epoch - this.lastPredictiveEpoch < every) return false;
     this.lastPredictiveEpoch = progress.epoch;
     await session.refreshPredictive(30, 100);
     this.views.redraw(session, { predictive: true });
+    return true;
   }
 }
