@@ -137,6 +137,11 @@ async function runOnce(backend) {
     check(errors.length === 0, `${label} no page errors ${errors.join(" | ")}`);
     await mkdir(outDir, { recursive: true });
     await page.screenshot({ path: join(outDir, `page-${backend}-${preset}.png`), fullPage: true });
+    await page.screenshot({
+      path: join(outDir, `top-${backend}-${preset}.png`),
+      clip: { x: 0, y: 0, width: 1280, height: 1250 },
+      scale: "css",
+    });
     results.push({ backend: short ? "webgpu*" : backend, preset, firstPlot, ready, trainSecs, rmse, diag });
   } catch (e) {
     check(false, `${label} ${e.message}`);

@@ -198,4 +198,3 @@ async fn webgpu_session_trains_to_the_end() {
     s.draw_predictive(c.clone()).map_err(message).unwrap();
     assert!(inked(&c) > 2_000);
 }
-
