@@ -143,6 +143,27 @@ async function runOnce(backend) {
       scale: "css",
     });
     results.push({ backend: short ? "webgpu*" : backend, preset, firstPlot, ready, trainSecs, rmse, diag });
+
+    if (backend === "cpu") {
+      // Embedded in a course page: the same page inside an iframe starts and draws.
+      await page.setContent(
+        `<h1>Course page</h1><iframe src="${server.url}#preset=quick&backend=cpu" width="1200" height="900"></iframe>`,
+      );
+      const frame = await (await page.$("iframe")).contentFrame();
+      await frame.waitForFunction(
+        () => document.querySelector('[data-testid="status"]')?.textContent === "ready",
+        null,
+        { timeout: 60_000 },
+      );
+      const inked = await frame.evaluate(() => {
+        const c = document.querySelector('[data-testid="plot-data"]');
+        const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0 && d[i] < 200) n++;
+        return n;
+      });
+      check(inked > 5_000, `${label} works inside an iframe (${inked} inked pixels)`);
+    }
   } catch (e) {
     check(false, `${label} ${e.message}`);
   } finally {
