@@ -150,6 +150,7 @@ impl Trainer {
             &model.params(),
         );
         let s = &data.scaler;
+        let (train_x, train_y) = (s.features(&data.train.x), s.scale_y(&data.train.y));
         let set = |split: &crate::data::Split| {
             EvalSet::new(
                 &s.features(&split.x),
@@ -158,13 +159,14 @@ impl Trainer {
                 &device,
             )
         };
-        let (eval_train, eval_val, eval_test) = (set(&data.train), set(&data.val), set(&data.test));
+        let eval_train = EvalSet::new(&train_x, &train_y, config.batch_size, &device);
+        let (eval_val, eval_test) = (set(&data.val), set(&data.test));
         device.seed(config.seed);
         let mut shuffle = rng.fork();
         let order = shuffle.permutation(config.n_train);
         Ok(Self {
-            train_x: s.features(&data.train.x),
-            train_y: s.scale_y(&data.train.y),
+            train_x,
+            train_y,
             eval_train,
             eval_val,
             eval_test,

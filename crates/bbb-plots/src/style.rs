@@ -1,7 +1,11 @@
 //! Shared colours, sizes and the error type of the plots.
 
+use plotters::coord::types::RangedCoordf64;
+use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::RGBColor;
+
+use bbb_core::data::X_RANGE;
 
 /// A drawing failed; the message says why.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -64,4 +68,74 @@ pub fn range(values: impl Iterator<Item = f64>) -> (f64, f64) {
     }
     let pad = ((hi - lo) * 0.05).max(1e-9);
     (lo - pad, hi + pad)
+}
+
+/// A chart over the data's x range: `y` against `x`, with the shared caption, margins and mesh.
+pub type XyChart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// Builds the x–y chart used by the data and predictive plots.
+pub fn xy_chart<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    title: &str,
+    (y0, y1): (f64, f64),
+    s: Scale,
+) -> Result<XyChart<'a, DB>, PlotError>
+where
+    DB::ErrorType: 'static,
+{
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, ("sans-serif", s.font(18.0)))
+        .margin(s.px(10.0))
+        .x_label_area_size(s.px(36.0))
+        .y_label_area_size(s.px(44.0))
+        .build_cartesian_2d(X_RANGE.0..X_RANGE.1, y0..y1)?;
+    chart
+        .configure_mesh()
+        .x_desc("x")
+        .y_desc("y")
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .label_style(("sans-serif", s.font(12.0)))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()?;
+    Ok(chart)
+}
+
+/// Noisy points as filled circles, faint in the plot and solid in the legend.
+pub fn scatter<'a, DB: DrawingBackend + 'a>(
+    chart: &mut XyChart<'a, DB>,
+    (xs, ys): (&[f64], &[f64]),
+    color: RGBColor,
+    opacity: f64,
+    radius: u32,
+    label: &str,
+) -> Result<(), PlotError>
+where
+    DB::ErrorType: 'static,
+{
+    let points = xs
+        .iter()
+        .zip(ys)
+        .map(|(&x, &y)| Circle::new((x, y), radius, color.mix(opacity).filled()));
+    chart
+        .draw_series(points)?
+        .label(label)
+        .legend(move |(x, y)| Circle::new((x, y), radius, color.filled()));
+    Ok(())
+}
+
+/// The legend box in the upper left.
+pub fn legend<'a, DB: DrawingBackend + 'a>(
+    chart: &mut XyChart<'a, DB>,
+    s: Scale,
+) -> Result<(), PlotError>
+where
+    DB::ErrorType: 'static,
+{
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .label_font(("sans-serif", s.font(12.0)))
+        .background_style(WHITE.mix(0.8))
+        .draw()?;
+    Ok(())
 }
