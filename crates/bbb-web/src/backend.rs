@@ -75,6 +75,7 @@ pub struct Opened {
 
 /// Opens the backend the page asked for, falling back to the CPU when WebGPU cannot start.
 pub async fn open(choice: BackendChoice, seed: u64) -> Opened {
+    crate::run_static_constructors();
     let cpu = |note| Opened {
         device: Backend::Flex.cpu_device().expect("flex is compiled in"),
         backend: Backend::Flex,
