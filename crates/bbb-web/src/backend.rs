@@ -10,7 +10,8 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BackendChoice {
-    /// WebGPU if it works, else the CPU.
+    /// WebGPU on a real GPU if the browser has one, else the CPU (a software WebGPU adapter is
+    /// slower than the CPU backend, so it is used only when chosen explicitly).
     Auto = "auto",
     /// WebGPU (falls back to the CPU with a note if it cannot start).
     Webgpu = "webgpu",
@@ -23,24 +24,53 @@ thread_local! {
     static WEBGPU: RefCell<Option<Device>> = const { RefCell::new(None) };
 }
 
-/// Whether `navigator.gpu.requestAdapter()` returns an adapter.
+/// What `navigator.gpu.requestAdapter()` gives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Adapter {
+    /// No WebGPU, or no adapter.
+    Missing,
+    /// A software fallback (the browser runs the "GPU" on the CPU, e.g. SwiftShader).
+    Software,
+    /// A real GPU.
+    Hardware,
+}
+
+/// Whether `navigator.gpu.requestAdapter()` returns an adapter (a real or a software one).
 #[wasm_bindgen(js_name = webgpuAdapterAvailable)]
 pub async fn webgpu_adapter_available() -> bool {
+    adapter().await != Adapter::Missing
+}
+
+async fn adapter() -> Adapter {
     let Some(gpu) = navigator_gpu() else {
-        return false;
+        return Adapter::Missing;
     };
     let Ok(request) = js_sys::Reflect::get(&gpu, &"requestAdapter".into()) else {
-        return false;
+        return Adapter::Missing;
     };
     let Ok(request) = request.dyn_into::<js_sys::Function>() else {
-        return false;
+        return Adapter::Missing;
     };
     let Ok(promise) = request.call0(&gpu) else {
-        return false;
+        return Adapter::Missing;
     };
-    match wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(promise)).await {
-        Ok(adapter) => !adapter.is_null() && !adapter.is_undefined(),
-        Err(_) => false,
+    let adapter = match wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(promise)).await {
+        Ok(a) if !a.is_null() && !a.is_undefined() => a,
+        _ => return Adapter::Missing,
+    };
+    // `adapter.info.isFallbackAdapter` in current browsers, `adapter.isFallbackAdapter` in older.
+    let flag = |o: &JsValue| js_sys::Reflect::get(o, &"isFallbackAdapter".into()).ok();
+    let info = js_sys::Reflect::get(&adapter, &"info".into()).ok();
+    let fallback = info
+        .as_ref()
+        .and_then(flag)
+        .or_else(|| flag(&adapter))
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false);
+    if fallback {
+        Adapter::Software
+    } else {
+        Adapter::Hardware
     }
 }
 
@@ -54,9 +84,6 @@ async fn webgpu_device() -> Result<Device, String> {
     if let Some(d) = WEBGPU.with(|w| w.borrow().clone()) {
         return Ok(d);
     }
-    if !webgpu_adapter_available().await {
-        return Err("this browser offers no WebGPU adapter".into());
-    }
     let device = Device::wgpu_options()
         .init_async()
         .await
@@ -64,6 +91,10 @@ async fn webgpu_device() -> Result<Device, String> {
     WEBGPU.with(|w| *w.borrow_mut() = Some(device.clone()));
     Ok(device)
 }
+
+const NO_ADAPTER: &str = "this browser offers no WebGPU adapter; training on the CPU instead";
+const SOFTWARE_ADAPTER: &str = "this browser's WebGPU is a software fallback, much slower than \
+     the CPU backend, so training runs on the CPU (choose WebGPU to use it anyway)";
 
 /// An open backend: the device, its name, and a note when the choice had to fall back.
 pub struct Opened {
@@ -84,6 +115,15 @@ pub async fn open(choice: BackendChoice, seed: u64) -> Opened {
     };
     if choice == BackendChoice::Cpu {
         return cpu(None);
+    }
+    match adapter().await {
+        Adapter::Missing => return cpu(Some(NO_ADAPTER.into())),
+        // A software adapter trains ~40 times slower than the CPU backend (measured with
+        // tests/wasm/src/bench.rs on SwiftShader), so "auto" skips it; an explicit choice wins.
+        Adapter::Software if choice == BackendChoice::Auto => {
+            return cpu(Some(SOFTWARE_ADAPTER.into()))
+        }
+        _ => {}
     }
     match webgpu_device().await {
         Ok(device) => Opened {

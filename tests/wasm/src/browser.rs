@@ -184,7 +184,7 @@ async fn webgpu_session_trains_to_the_end() {
         webgpu_adapter_available().await,
         "this test needs Chromium with --enable-unsafe-webgpu"
     );
-    let mut s = Session::create(tiny(), BackendChoice::Auto)
+    let mut s = Session::create(tiny(), BackendChoice::Webgpu)
         .await
         .map_err(message)
         .unwrap();
@@ -197,4 +197,20 @@ async fn webgpu_session_trains_to_the_end() {
     let c = canvas(600, 340);
     s.draw_predictive(c.clone()).map_err(message).unwrap();
     assert!(inked(&c) > 2_000);
+}
+
+#[wasm_bindgen_test]
+async fn webgpu_software_adapter_is_skipped_by_auto() {
+    // Headless Chromium's only adapter is SwiftShader, a software fallback.
+    assert!(
+        webgpu_adapter_available().await,
+        "this test needs Chromium with --enable-unsafe-webgpu"
+    );
+    let s = Session::create(tiny(), BackendChoice::Auto)
+        .await
+        .map_err(message)
+        .unwrap();
+    assert_eq!(s.backend(), "cpu", "note: {:?}", s.note());
+    let note = s.note().expect("the page says why it chose the CPU");
+    assert!(note.contains("software fallback"), "{note}");
 }
