@@ -6,4 +6,6 @@
 mod core_checks;
 
 #[cfg(all(test, target_arch = "wasm32"))]
+mod bench;
+#[cfg(all(test, target_arch = "wasm32"))]
 mod browser;

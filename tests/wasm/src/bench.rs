@@ -1,0 +1,113 @@
+//! A benchmark, not a test: where the time goes on each backend in this browser. Ignored by the
+//! test run; run it in Chromium with WebGPU (see the README's Speed section):
+//!
+//! `WASM_BINDGEN_TEST_WEBDRIVER_JSON=$PWD/tests/wasm/webdriver-webgpu.json cargo test --release
+//! --target wasm32-unknown-unknown -p bbb-wasm-tests -- --include-ignored --nocapture bench_`
+//!
+//! For each backend it times, after a warm-up: one evaluation-sized batched matrix product, a
+//! chain of 200 small element-wise ops, and one whole VI epoch of the quick preset; then prints
+//! WebGPU against the CPU backend, measured in the same run.
+
+use bbb_core::burn::tensor::{Device, Distribution, Tensor};
+use bbb_core::{Backend, Config, Noise, Trainer};
+use wasm_bindgen_test::*;
+
+fn now() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map(|p| p.now())
+        .unwrap_or_else(js_sys::Date::now)
+}
+
+fn log(line: String) {
+    web_sys::console::log_1(&line.into());
+}
+
+async fn sync<const D: usize>(t: Tensor<D>) {
+    t.into_data_async().await.expect("read back");
+}
+
+/// Milliseconds per call of `op`, after one warm-up call, averaged over `reps`.
+async fn time<const D: usize>(reps: usize, mut op: impl FnMut() -> Tensor<D>) -> f64 {
+    sync(op()).await;
+    let start = now();
+    let mut last = op();
+    for _ in 1..reps {
+        last = op();
+    }
+    sync(last).await;
+    (now() - start) / reps as f64
+}
+
+struct Costs {
+    matmul_ms: f64,
+    elementwise_ms: f64,
+    vi_epoch_ms: f64,
+}
+
+async fn measure(device: &Device, noise: Noise) -> Costs {
+    let normal = Distribution::Normal(0.0, 1.0);
+    // The evaluation's shape: 10 weight draws of a 72 × 72 layer over a 128-row batch.
+    let x = Tensor::<3>::random([10, 128, 72], normal, device);
+    let w = Tensor::<3>::random([10, 72, 72], normal, device);
+    let matmul_ms = time(10, || x.clone().matmul(w.clone())).await;
+    let a = Tensor::<2>::random([72, 72], normal, device);
+    let elementwise_ms = time(3, || {
+        let mut h = a.clone();
+        for _ in 0..200 {
+            h = h.mul_scalar(0.999).add_scalar(0.001);
+        }
+        h
+    })
+    .await
+        / 400.0;
+    let config = Config {
+        warmup_epochs: 1,
+        vi_epochs: 2,
+        ..Config::quick()
+    };
+    let mut trainer = Trainer::new(config, device.clone(), noise).expect("valid config");
+    trainer.run_epoch().await.expect("warmup epoch");
+    trainer.run_epoch().await.expect("first VI epoch");
+    let start = now();
+    trainer.run_epoch().await.expect("second VI epoch");
+    Costs {
+        matmul_ms,
+        elementwise_ms,
+        vi_epoch_ms: now() - start,
+    }
+}
+
+#[wasm_bindgen_test]
+#[ignore = "a benchmark: run it with --include-ignored"]
+async fn bench_webgpu_against_cpu() {
+    bbb_web::start();
+    let cpu = Backend::Flex.cpu_device().expect("flex is compiled in");
+    let gpu = Device::wgpu_options()
+        .init_async()
+        .await
+        .expect("this benchmark needs Chromium with --enable-unsafe-webgpu");
+    let c = measure(&cpu, Noise::host(13)).await;
+    let g = measure(&gpu, Noise::Device).await;
+    log("what (quick preset shapes)              CPU flex     WebGPU   WebGPU / CPU".into());
+    for (what, c, g) in [
+        (
+            "matmul [10,128,72]x[10,72,72]   ms",
+            c.matmul_ms,
+            g.matmul_ms,
+        ),
+        (
+            "element-wise op on [72,72]      ms",
+            c.elementwise_ms,
+            g.elementwise_ms,
+        ),
+        (
+            "one VI epoch (train + eval)     ms",
+            c.vi_epoch_ms,
+            g.vi_epoch_ms,
+        ),
+    ] {
+        log(format!("{what} {c:>11.3} {g:>10.3} {:>13.1}x", g / c));
+    }
+    assert!(c.vi_epoch_ms > 0.0 && g.vi_epoch_ms > 0.0);
+}
