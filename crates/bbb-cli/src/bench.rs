@@ -132,16 +132,19 @@ fn time_looped_eval(trainer: &Trainer, config: &Config, reps: usize) -> Result<f
     let mut noise = bbb_core::Noise::host(1);
     let model = trainer.model();
     // Warm up once, then time.
+    // As the trainer does: the batched evaluation builds the posterior once per evaluation; the
+    // tutorial's loop calls the whole model (softplus included) for every pass.
     let mut once = |looped: bool| -> Result<(), String> {
         let mut out = Vec::new();
+        let posterior = model.posterior();
         for set in &sets {
             for (x, y) in &set.batches {
-                let f = if looped {
-                    eval_batch_looped
+                let (x, y) = (x.clone(), y.clone());
+                let e = if looped {
+                    eval_batch_looped(model, x, y, mc, s.y_std, &mut noise)
                 } else {
-                    eval_batch
+                    eval_batch(&posterior, x, y, mc, s.y_std, &mut noise)
                 };
-                let e = f(model, x.clone(), y.clone(), mc, s.y_std, &mut noise);
                 out.push(e.nll_sum);
                 out.push(e.sq_sum);
             }

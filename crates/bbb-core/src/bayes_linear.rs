@@ -77,21 +77,28 @@ impl BayesLinear {
         x.matmul(self.w_mu.clone()) + self.b_mu.clone()
     }
 
+    /// The posterior as `(mu, sigma)`: the softplus done once, to be shared by every draw and
+    /// the KL.
+    pub fn gaussians(&self) -> Gaussians {
+        Gaussians {
+            w_mu: self.w_mu.clone(),
+            w_sigma: sigma_of(self.w_rho.clone()),
+            b_mu: self.b_mu.clone(),
+            b_sigma: sigma_of(self.b_rho.clone()),
+        }
+    }
+
     /// Forward pass with one independent weight draw per leading sample.
     ///
     /// # Shapes
     /// - x: `[samples, batch, in]` → `[samples, batch, out]`
     pub fn forward_sampled(&self, x: Tensor<3>, noise: &mut Noise) -> Tensor<3> {
-        let [samples, _, _] = x.dims();
-        let w = sample(&self.w_mu, &self.w_rho, samples, noise); // [S, in, out]
-        let b = sample(&self.b_mu, &self.b_rho, samples, noise); // [S, 1, out]
-        x.matmul(w) + b
+        self.gaussians().forward_sampled(x, noise)
     }
 
     /// Closed-form `KL(q ‖ N(0, prior_sigma²))` summed over weights and biases. `[1]`
     pub fn kl(&self, prior_sigma: f64) -> Tensor<1> {
-        kl_gaussian(&self.w_mu, &self.w_rho, prior_sigma)
-            + kl_gaussian(&self.b_mu, &self.b_rho, prior_sigma)
+        self.gaussians().kl(prior_sigma)
     }
 
     /// The four parameter tensors, in a fixed order.
@@ -111,20 +118,52 @@ impl BayesLinear {
     }
 }
 
-/// `S` draws of `mu + softplus(rho)·eps`. `[rows, cols]` → `[S, rows, cols]`
-fn sample(mu: &Tensor<2>, rho: &Tensor<2>, samples: usize, noise: &mut Noise) -> Tensor<3> {
+/// One layer's posterior with `sigma = softplus(rho)` already computed. A training step
+/// builds it once, so the sampled forward pass and the KL share one softplus (and one
+/// backward through it); an evaluation builds it once for all of its batches.
+#[derive(Clone, Debug)]
+pub struct Gaussians {
+    /// Weight means. `[in, out]`
+    pub w_mu: Tensor<2>,
+    /// Weight standard deviations. `[in, out]`
+    pub w_sigma: Tensor<2>,
+    /// Bias means. `[1, out]`
+    pub b_mu: Tensor<2>,
+    /// Bias standard deviations. `[1, out]`
+    pub b_sigma: Tensor<2>,
+}
+
+impl Gaussians {
+    /// Forward pass with one independent weight draw per leading sample.
+    ///
+    /// # Shapes
+    /// - x: `[samples, batch, in]` → `[samples, batch, out]`
+    pub fn forward_sampled(&self, x: Tensor<3>, noise: &mut Noise) -> Tensor<3> {
+        let [samples, _, _] = x.dims();
+        let w = sample(&self.w_mu, &self.w_sigma, samples, noise); // [S, in, out]
+        let b = sample(&self.b_mu, &self.b_sigma, samples, noise); // [S, 1, out]
+        x.matmul(w) + b
+    }
+
+    /// Closed-form `KL(q ‖ N(0, prior_sigma²))` summed over weights and biases. `[1]`
+    pub fn kl(&self, prior_sigma: f64) -> Tensor<1> {
+        kl_gaussian(&self.w_mu, &self.w_sigma, prior_sigma)
+            + kl_gaussian(&self.b_mu, &self.b_sigma, prior_sigma)
+    }
+}
+
+/// `S` draws of `mu + sigma·eps`. `[rows, cols]` → `[S, rows, cols]`
+fn sample(mu: &Tensor<2>, sigma: &Tensor<2>, samples: usize, noise: &mut Noise) -> Tensor<3> {
     let [rows, cols] = mu.dims();
     let eps = noise.normal([samples, rows, cols], &mu.device()).inner();
-    let sigma = sigma_of(rho.clone()).unsqueeze::<3>();
-    mu.clone().unsqueeze::<3>() + sigma * eps
+    mu.clone().unsqueeze::<3>() + sigma.clone().unsqueeze::<3>() * eps
 }
 
 /// `Σ ln(p/σ) + (σ² + μ²)/(2p²) − 1/2` over every element.
-fn kl_gaussian(mu: &Tensor<2>, rho: &Tensor<2>, prior_sigma: f64) -> Tensor<1> {
-    let sigma = sigma_of(rho.clone());
+fn kl_gaussian(mu: &Tensor<2>, sigma: &Tensor<2>, prior_sigma: f64) -> Tensor<1> {
     let p2 = prior_sigma * prior_sigma;
     let log_ratio = sigma.clone().log().neg().add_scalar(prior_sigma.ln());
-    let quad = (sigma.powi_scalar(2) + mu.clone().powi_scalar(2)).div_scalar(2.0 * p2);
+    let quad = (sigma.clone().powi_scalar(2) + mu.clone().powi_scalar(2)).div_scalar(2.0 * p2);
     (log_ratio + quad).sub_scalar(0.5).sum()
 }
 
@@ -207,7 +246,9 @@ mod tests {
         let mu = values(l.w_mu.clone());
         let sigma = values(sigma_of(l.w_rho.clone()));
         let draws = 20_000;
-        let w = values(sample(&l.w_mu, &l.w_rho, draws, &mut Noise::host(1)).reshape([draws, 12]));
+        let g = l.gaussians();
+        let w =
+            values(sample(&g.w_mu, &g.w_sigma, draws, &mut Noise::host(1)).reshape([draws, 12]));
         let ln_normal = |x: f64, m: f64, s: f64| {
             -0.5 * ((x - m) / s).powi(2) - s.ln() - 0.5 * (std::f64::consts::TAU).ln()
         };
@@ -219,7 +260,7 @@ mod tests {
             }
         }
         let mc_weights = total / draws as f64;
-        let closed_bias: f32 = kl_gaussian(&l.b_mu, &l.b_rho, prior).into_scalar();
+        let closed_bias: f32 = kl_gaussian(&g.b_mu, &g.b_sigma, prior).into_scalar();
         let closed_weights = (closed - closed_bias) as f64;
         // Standard error of the estimate is about 0.02 here; allow 5 of them.
         assert!(

@@ -44,10 +44,12 @@ pub fn elbo_step(
     s: &ElboSettings,
     noise: &mut Noise,
 ) -> Elbo {
-    let pred = model.forward_sampled(x, s.mc_samples, noise); // [S, batch, 1]
-                                                              // Every draw covers the same rows, so the mean over [S, batch] is the mean of per-draw MSEs.
+    // One softplus per rho, shared by the draws and the KL.
+    let posterior = model.posterior();
+    let pred = posterior.forward_sampled(x, s.mc_samples, noise); // [S, batch, 1]
+                                                                  // Every draw covers the same rows, so the mean over [S, batch] is the mean of per-draw MSEs.
     let nll = (pred - y.unsqueeze::<3>()).powi_scalar(2).mean();
-    let kl = model.kl(s.prior_sigma).div_scalar(s.num_batches as f64);
+    let kl = posterior.kl(s.prior_sigma).div_scalar(s.num_batches as f64);
     let loss = nll.clone() + kl.clone().mul_scalar(s.kl_weight);
     Elbo { loss, nll, kl }
 }

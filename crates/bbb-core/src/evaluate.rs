@@ -8,7 +8,7 @@
 use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::data::N_FEATURES;
-use crate::model::Regressor;
+use crate::model::{Posterior, Regressor};
 use crate::noise::Noise;
 
 /// A split cut into fixed mini-batches and uploaded once.
@@ -69,12 +69,13 @@ impl EvalSums {
     }
 }
 
-/// Sums of one batch: `S_e + S_r` independent draws in a single batched pass.
+/// Sums of one batch: `S_e + S_r` independent draws in a single batched pass. The caller builds
+/// the posterior once per evaluation and shares it among the evaluation's batches.
 ///
 /// # Shapes
 /// - x: `[batch, 9]`, y: `[batch, 1]` (standardised)
 pub fn eval_batch(
-    model: &Regressor,
+    posterior: &Posterior,
     x: Tensor<2>,
     y: Tensor<2>,
     mc: McSamples,
@@ -83,7 +84,7 @@ pub fn eval_batch(
 ) -> EvalSums {
     let [batch, _] = x.dims();
     let y = y.unsqueeze::<3>(); // [1, batch, 1]
-    let pred = model.forward_sampled(x, mc.elbo + mc.rmse, noise); // [S_e + S_r, batch, 1]
+    let pred = posterior.forward_sampled(x, mc.elbo + mc.rmse, noise); // [S_e + S_r, batch, 1]
     let pred_elbo = pred.clone().narrow(0, 0, mc.elbo);
     let nll_sum = (pred_elbo - y.clone())
         .powi_scalar(2)
@@ -163,12 +164,12 @@ mod tests {
             let mut noise = Noise::host(seed);
             let mut v = Vec::new();
             for _ in 0..reps {
-                let f = if looped {
-                    eval_batch_looped
+                let (x, y) = (x.clone(), y.clone());
+                let e = if looped {
+                    eval_batch_looped(&model, x, y, mc, s.y_std, &mut noise)
                 } else {
-                    eval_batch
+                    eval_batch(&model.posterior(), x, y, mc, s.y_std, &mut noise)
                 };
-                let e = f(&model, x.clone(), y.clone(), mc, s.y_std, &mut noise);
                 let nll: f32 = e.nll_sum.into_scalar();
                 let sq: f32 = e.sq_sum.into_scalar();
                 v.push([nll as f64, sq as f64]);

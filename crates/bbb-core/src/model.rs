@@ -5,7 +5,7 @@
 
 use burn::tensor::{Device, Tensor};
 
-use crate::bayes_linear::BayesLinear;
+use crate::bayes_linear::{BayesLinear, Gaussians};
 use crate::config::Config;
 use crate::data::N_FEATURES;
 use crate::noise::Noise;
@@ -90,26 +90,30 @@ impl Regressor {
         self.output.forward_mean(h)
     }
 
+    /// The posterior of every layer with its sigmas computed (see [`Posterior`]).
+    pub fn posterior(&self) -> Posterior {
+        Posterior {
+            input: self.input.gaussians(),
+            blocks: self
+                .blocks
+                .iter()
+                .map(|b| [b.fc1.gaussians(), b.fc2.gaussians()])
+                .collect(),
+            output: self.output.gaussians(),
+        }
+    }
+
     /// `samples` forward passes, each with its own independent draw of every weight.
     ///
     /// # Shapes
     /// - x: `[batch, 9]` → `[samples, batch, 1]`
     pub fn forward_sampled(&self, x: Tensor<2>, samples: usize, noise: &mut Noise) -> Tensor<3> {
-        let x = x.unsqueeze::<3>().repeat_dim(0, samples); // [S, batch, 9]
-        let mut h = silu(self.input.forward_sampled(x, noise)); // [S, batch, width]
-        for b in &self.blocks {
-            let r = silu(b.fc1.forward_sampled(h.clone(), noise));
-            let r = b.fc2.forward_sampled(r, noise);
-            h = silu(h + r.mul_scalar(0.5));
-        }
-        self.output.forward_sampled(h, noise)
+        self.posterior().forward_sampled(x, samples, noise)
     }
 
     /// Total closed-form KL of every layer to the prior. `[1]`
     pub fn kl(&self, prior_sigma: f64) -> Tensor<1> {
-        let mut layers = self.layers().into_iter();
-        let first = layers.next().expect("at least one layer").kl(prior_sigma);
-        layers.fold(first, |acc, l| acc + l.kl(prior_sigma))
+        self.posterior().kl(prior_sigma)
     }
 
     /// Every parameter tensor in a fixed order (the optimiser's view of the model).
@@ -141,6 +145,42 @@ impl Regressor {
     /// Applies `f` to every parameter tensor.
     pub fn map_params(&self, f: impl FnMut(Tensor<2>) -> Tensor<2>) -> Self {
         self.with_params(self.params().into_iter().map(f).collect())
+    }
+}
+
+/// The network's posterior in `(mu, sigma)` form, layer by layer. Built once per training step
+/// (so the sampled pass and the KL share each softplus) or once per evaluation (so its batches
+/// do not recompute it).
+#[derive(Clone, Debug)]
+pub struct Posterior {
+    input: Gaussians,
+    blocks: Vec<[Gaussians; 2]>,
+    output: Gaussians,
+}
+
+impl Posterior {
+    /// `samples` forward passes, each with its own independent draw of every weight.
+    ///
+    /// # Shapes
+    /// - x: `[batch, 9]` → `[samples, batch, 1]`
+    pub fn forward_sampled(&self, x: Tensor<2>, samples: usize, noise: &mut Noise) -> Tensor<3> {
+        let x = x.unsqueeze::<3>().repeat_dim(0, samples); // [S, batch, 9]
+        let mut h = silu(self.input.forward_sampled(x, noise)); // [S, batch, width]
+        for [fc1, fc2] in &self.blocks {
+            let r = silu(fc1.forward_sampled(h.clone(), noise));
+            let r = fc2.forward_sampled(r, noise);
+            h = silu(h + r.mul_scalar(0.5));
+        }
+        self.output.forward_sampled(h, noise)
+    }
+
+    /// Total closed-form KL of every layer to the prior. `[1]`
+    pub fn kl(&self, prior_sigma: f64) -> Tensor<1> {
+        let mut layers = std::iter::once(&self.input)
+            .chain(self.blocks.iter().flatten())
+            .chain(std::iter::once(&self.output));
+        let first = layers.next().expect("at least one layer").kl(prior_sigma);
+        layers.fold(first, |acc, l| acc + l.kl(prior_sigma))
     }
 }
 

@@ -47,12 +47,12 @@ impl Trainer {
             TensorData::new(scaler.features(&x), [points, N_FEATURES]),
             &device,
         );
-        let model = self.model().clone();
+        let posterior = self.model().posterior();
         let mut parts = Vec::new();
         let mut left = samples;
         while left > 0 {
             let s = left.min(CHUNK);
-            parts.push(model.forward_sampled(features.clone(), s, self.noise_mut()));
+            parts.push(posterior.forward_sampled(features.clone(), s, self.noise_mut()));
             left -= s;
         }
         let data = Tensor::cat(parts, 0)

@@ -17,7 +17,7 @@ use crate::data::{Dataset, N_FEATURES};
 use crate::elbo::{elbo_step, ElboSettings};
 use crate::evaluate::{eval_batch, read_scalars, EvalSet, EvalSums, McSamples};
 use crate::metrics::{Diagnostics, EpochRecord, SplitMetrics, Stage};
-use crate::model::Regressor;
+use crate::model::{Posterior, Regressor};
 use crate::noise::Noise;
 use crate::optim::{clip_global_norm, cosine_lr, AdamW, AdamWSettings};
 use crate::rng::Rng;
@@ -128,6 +128,8 @@ pub struct Trainer {
     epochs_done: usize,
     phase: Phase,
     sums: Option<(EvalSums, Option<EvalSums>)>,
+    /// The posterior the evaluation in progress draws from.
+    eval_posterior: Option<Posterior>,
     history: Vec<EpochRecord>,
     best: Option<Best>,
     summary: Option<Summary>,
@@ -178,6 +180,7 @@ impl Trainer {
             epochs_done: 0,
             phase: Phase::Train { batch: 0 },
             sums: None,
+            eval_posterior: None,
             history: Vec::new(),
             best: None,
             summary: None,
@@ -377,7 +380,12 @@ impl Trainer {
             self.eval_val.batches[index - n_train].clone()
         };
         let y_std = self.data.scaler.y_std;
-        let sums = eval_batch(&self.model, x, y, self.eval_mc(), y_std, &mut self.noise);
+        // The model is fixed during an evaluation: one posterior serves all of its batches.
+        if index == 0 || self.eval_posterior.is_none() {
+            self.eval_posterior = Some(self.model.posterior());
+        }
+        let posterior = self.eval_posterior.as_ref().expect("set above");
+        let sums = eval_batch(posterior, x, y, self.eval_mc(), y_std, &mut self.noise);
         self.sums = Some(match (self.sums.take(), index < n_train) {
             (None, _) => (sums, None),
             (Some((t, None)), true) => (t.plus(sums), None),
@@ -391,7 +399,11 @@ impl Trainer {
         }
         let (t, v) = self.sums.take().expect("sums of this evaluation");
         let v = v.expect("validation sums");
-        let kl = self.model.kl(self.config.prior_sigma);
+        let posterior = self
+            .eval_posterior
+            .take()
+            .expect("posterior of this evaluation");
+        let kl = posterior.kl(self.config.prior_sigma);
         let n = read_scalars(vec![t.nll_sum, t.sq_sum, v.nll_sum, v.sq_sum, kl])
             .await
             .map_err(TrainError)?;
@@ -449,16 +461,17 @@ impl Trainer {
             rmse: self.config.test_mc_rmse,
         };
         let y_std = self.data.scaler.y_std;
+        let posterior = self.model.posterior();
         let mut total: Option<EvalSums> = None;
         for (x, y) in self.eval_test.batches.clone() {
-            let s = eval_batch(&self.model, x, y, mc, y_std, &mut self.noise);
+            let s = eval_batch(&posterior, x, y, mc, y_std, &mut self.noise);
             total = Some(match total {
                 None => s,
                 Some(t) => t.plus(s),
             });
         }
         let t = total.expect("a non-empty test split");
-        let kl = self.model.kl(self.config.prior_sigma);
+        let kl = posterior.kl(self.config.prior_sigma);
         let n = read_scalars(vec![t.nll_sum, t.sq_sum, kl])
             .await
             .map_err(TrainError)?;
