@@ -131,8 +131,7 @@ fn time_looped_eval(trainer: &Trainer, config: &Config, reps: usize) -> Result<f
     };
     let mut noise = bbb_core::Noise::host(1);
     let model = trainer.model();
-    // Warm up once, then time.
-    // As the trainer does: the batched evaluation builds the posterior once per evaluation; the
+    // As the trainer does, the batched evaluation builds the posterior once per evaluation; the
     // tutorial's loop calls the whole model (softplus included) for every pass.
     let mut once = |looped: bool| -> Result<(), String> {
         let mut out = Vec::new();
@@ -151,6 +150,7 @@ fn time_looped_eval(trainer: &Trainer, config: &Config, reps: usize) -> Result<f
         }
         block_on(read_scalars(out)).map(|_| ())
     };
+    // Warm up once, then time.
     once(true)?;
     let t = Instant::now();
     for _ in 0..reps {

@@ -6,7 +6,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::RGBColor;
 
-use crate::style::{range, PlotError, Scale, BLUE, BROWN, GRAY, GREEN, OLIVE, ORANGE, PURPLE, RED};
+use crate::style::{
+    legend, range, PlotError, Scale, BLUE, BROWN, GRAY, GREEN, OLIVE, ORANGE, PURPLE, RED,
+};
 
 struct Series<'a> {
     label: &'a str,
@@ -180,11 +182,6 @@ where
             GRAY.stroke_width(s.px(1.0)),
         ))?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font(("sans-serif", s.font(10.0)))
-        .background_style(WHITE.mix(0.8))
-        .draw()?;
+    legend(&mut chart, s, SeriesLabelPosition::UpperRight, 10.0)?;
     Ok(())
 }

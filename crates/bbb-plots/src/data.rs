@@ -44,7 +44,7 @@ where
         ))?
         .label("True function")
         .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLACK.stroke_width(2)));
-    legend(&mut chart, s)?;
+    legend(&mut chart, s, SeriesLabelPosition::UpperLeft, 12.0)?;
     area.present()?;
     Ok(())
 }

@@ -72,7 +72,7 @@ where
             .label("Predictive mean")
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLUE.stroke_width(2)));
     }
-    legend(&mut chart, s)?;
+    legend(&mut chart, s, SeriesLabelPosition::UpperLeft, 12.0)?;
     area.present()?;
     Ok(())
 }

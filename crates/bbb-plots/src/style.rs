@@ -123,18 +123,20 @@ where
     Ok(())
 }
 
-/// The legend box in the upper left.
+/// The legend box in a corner of the chart, labels at `font_px` (before scaling).
 pub fn legend<'a, DB: DrawingBackend + 'a>(
     chart: &mut XyChart<'a, DB>,
     s: Scale,
+    corner: SeriesLabelPosition,
+    font_px: f64,
 ) -> Result<(), PlotError>
 where
     DB::ErrorType: 'static,
 {
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .label_font(("sans-serif", s.font(12.0)))
+        .position(corner)
+        .label_font(("sans-serif", s.font(font_px)))
         .background_style(WHITE.mix(0.8))
         .draw()?;
     Ok(())
