@@ -1,16 +1,22 @@
 // End-to-end: the built page (dist/) in headless Chromium, served from a sub-path. Runs the quick
 // preset to the end on the CPU backend and, where the browser offers WebGPU (Chromium's software
 // adapter with --enable-unsafe-webgpu), on WebGPU too; checks the metrics shown, that every
-// canvas has drawn, that hostile input is refused inline without losing the run, and that the
-// page requests nothing but its own files. Saves screenshots and prints timings.
+// canvas has drawn (the predictive's band and mean by their colours), that hostile input in every
+// field is refused inline while a paused run is kept and then resumed, that resizing the window
+// while a WebGPU step is in flight breaks nothing, that the page and bbb-cli give the same
+// summary for the same seed and settings, and that the page requests nothing but its own files.
+// Saves screenshots and prints timings.
 //
 // Chromium's software WebGPU adapter (SwiftShader) runs matrix products on the CPU at about
 // 0.1 GMAC/s, so the quick preset takes minutes there. `--webgpu-short` trains a short run
-// instead (1 warmup + 1 VI epoch) and checks only that it finishes, shows its metrics and draws.
+// instead (1 warmup + 1 VI epoch at learning rate 0.01) and checks that it finishes, learns,
+// shows its metrics and draws.
 //
 //   node tests/e2e/e2e.mjs [--only cpu|webgpu] [--preset quick|full] [--webgpu-short] [--out DIR]
 import { chromium } from "playwright-core";
-import { mkdir } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { mkdir, mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { serve } from "./serve.mjs";
@@ -55,7 +61,164 @@ async function inkedPixels(page, testid) {
   }, testid);
 }
 
+// Pixels within `tol` of an exact colour: how a figure's own elements are told apart.
+async function colouredPixels(page, testid, [r, g, b], tol) {
+  return page.evaluate(({ id, r, g, b, tol }) => {
+    const c = document.querySelector(`[data-testid="${id}"]`);
+    const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      if (Math.abs(d[i] - r) <= tol && Math.abs(d[i + 1] - g) <= tol && Math.abs(d[i + 2] - b) <= tol) n++;
+    }
+    return n;
+  }, { id: testid, r, g, b, tol });
+}
+
+// bbb-plots' BLUE (style.rs) for the mean, and the band's BLUE.mix(0.2) over white. The legend
+// holds about 190 and 40 pixels of them, far under these bounds.
+const MEAN_RGB = [31, 119, 180];
+const BAND_RGB = [210, 228, 240];
+
+async function checkPredictiveInk(page, label) {
+  const band = await colouredPixels(page, "plot-predictive", BAND_RGB, 6);
+  const mean = await colouredPixels(page, "plot-predictive", MEAN_RGB, 12);
+  check(band > 1_500, `${label} predictive band drawn (${band} band-coloured pixels)`);
+  check(mean > 1_500, `${label} predictive mean drawn (${mean} mean-coloured pixels)`);
+}
+
 const text = (page, id) => page.locator(`[data-testid="${id}"]`).innerText();
+const value = (page, id) => page.locator(`[data-testid="${id}"]`).getAttribute("data-value");
+const status = (page) => text(page, "status");
+const waitStatus = (page, want, timeout) =>
+  page.waitForFunction((w) => document.querySelector('[data-testid="status"]').textContent === w, want, {
+    timeout,
+    polling: 100,
+  });
+const waitEpoch = (page, atLeast, timeout) =>
+  page.waitForFunction((n) => Number(document.querySelector('[data-testid="epoch"]').textContent) >= n, atLeast, {
+    timeout,
+    polling: 100,
+  });
+const canvasSum = (page, id) =>
+  page.evaluate((id) => {
+    const c = document.querySelector(`[data-testid="${id}"]`);
+    const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    let h = 0;
+    for (let i = 0; i < d.length; i++) h = (h * 31 + d[i]) >>> 0;
+    return h;
+  }, id);
+
+// What the page shows of a run: the epoch, the curves' pixels, every metric's full value.
+async function snapshot(page) {
+  const metrics = {};
+  for (const id of ["metric-best-val-rmse", "metric-test-rmse", "metric-test-nll", "metric-test-kl", "metric-delta"]) {
+    metrics[id] = await value(page, id);
+  }
+  return { epoch: await text(page, "epoch"), curves: await canvasSum(page, "plot-curves"), metrics };
+}
+
+// Train a few epochs, pause, type hostile text into every field; each gets an inline message,
+// and the paused run (epoch, curves, metrics) is untouched. Putting each value back keeps it.
+// Then Train resumes the same run: the next epoch shown is the one after.
+async function hostileInputKeepsThePausedRun(page, label) {
+  await page.locator('[data-testid="train"]').click();
+  await waitEpoch(page, 3, 120_000);
+  await page.locator('[data-testid="pause"]').click();
+  await waitStatus(page, "paused", 60_000);
+  await page.waitForTimeout(300);
+  const before = await snapshot(page);
+  const fields = await page.locator("#settings input").evaluateAll((els) => els.map((e) => e.name));
+  const hostile = ["abc", "", "-1", "0", "NaN", "1e309", "1e12", "<img src=x onerror=alert(1)>"];
+  // Zero is a fine KL weight, seed and warmup length: a valid value starts a new run, as it
+  // should, so those three are left out.
+  const valid = new Set(["kl-weight=0", "seed=0", "warmup-epochs=0"]);
+  let refused = 0;
+  for (const field of fields) {
+    const input = page.locator(`input[name="${field}"]`);
+    const old = await input.inputValue();
+    for (const v of hostile) {
+      if (valid.has(`${field}=${v}`)) continue;
+      await input.fill(v);
+      await input.dispatchEvent("change");
+      const note = await input.locator("xpath=..").locator(".error").innerText();
+      if (note.length > 0) refused++;
+      else check(false, `${label} ${field}="${v}" gets no inline message`);
+    }
+    await input.fill(old);
+    await input.dispatchEvent("change");
+  }
+  check(fields.length >= 7, `${label} the form has a field per page setting (${fields.join(", ")})`);
+  check(refused === fields.length * hostile.length - valid.size, `${label} ${refused} hostile values refused inline`);
+  const after = await snapshot(page);
+  check(
+    (await status(page)) === "paused" && JSON.stringify(after) === JSON.stringify(before),
+    `${label} paused run kept after hostile input: epoch ${after.epoch}, curves and metrics unchanged`,
+  );
+  check((await page.locator("#message").innerText()) === "", `${label} no message left once the fields are fixed`);
+  const resumedAt = Number(before.epoch);
+  await page.locator('[data-testid="train"]').click();
+  const firstShown = await page.waitForFunction(
+    (n) => {
+      const e = Number(document.querySelector('[data-testid="epoch"]').textContent);
+      return e !== n ? e : false;
+    },
+    resumedAt,
+    { timeout: 120_000, polling: 20 },
+  );
+  const next = await firstShown.jsonValue();
+  check(next === resumedAt + 1, `${label} Train resumes the same run (epoch ${resumedAt} → ${next})`);
+}
+
+// Resize the window over and over while the WebGPU run steps: every redraw goes through the
+// Player's queue, so nothing touches the session while a step holds it.
+async function resizeDuringSteps(page, label) {
+  await page.locator('[data-testid="train"]').click();
+  await waitStatus(page, "training", 60_000);
+  const start = Number(await text(page, "epoch"));
+  for (let i = 0; i < 24; i++) {
+    await page.setViewportSize({ width: i % 2 ? 1280 : 900, height: 900 });
+    await page.waitForTimeout(500);
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await waitEpoch(page, start + 1, 600_000);
+  const message = await page.locator("#message").innerText();
+  check(message === "" && ["training", "done"].includes(await status(page)),
+    `${label} resizing while steps are in flight: no error, the run goes on (${message || "no message"})`);
+}
+
+// The page on the CPU and bbb-cli, same seed and settings: the same summary. The CLI runs the
+// flex backend natively (AVX kernels), the page in wasm: they agree to float rounding.
+async function pageMatchesCli(browser, server, label) {
+  const target = process.env.CARGO_TARGET_DIR ?? join(root, "target");
+  const cli = join(target, "release", "bbb-cli");
+  const flags = { "warmup-epochs": "1", "vi-epochs": "2", "mc-elbo": "1", "mc-rmse": "2", seed: "5" };
+  const out = await mkdtemp(join(tmpdir(), "bbb-e2e-"));
+  const args = ["--preset", "quick", "--backend", "flex", "--quiet", "--out", out];
+  for (const [k, v] of Object.entries(flags)) args.push(`--${k}`, v);
+  execFileSync(cli, args, { stdio: "ignore" });
+  const summary = JSON.parse(await readFile(join(out, "summary.json"), "utf8"));
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const hash = new URLSearchParams({ preset: "quick", backend: "cpu", ...flags }).toString();
+  await page.goto(`${server.url}#${hash}`);
+  await waitStatus(page, "ready", 60_000);
+  await page.locator('[data-testid="train"]').click();
+  await waitStatus(page, "done", 120_000);
+  const pairs = [
+    ["metric-test-rmse", "test_rmse"],
+    ["metric-test-nll", "test_nll"],
+    ["metric-test-kl", "test_kl"],
+    ["metric-best-val-rmse", "best_val_rmse"],
+    ["metric-delta", "ema_elbo_delta"],
+  ];
+  let worst = 0;
+  for (const [id, key] of pairs) {
+    const a = Number(await value(page, id));
+    const b = summary[key];
+    worst = Math.max(worst, Math.abs(a - b) / Math.max(Math.abs(b), 1e-12));
+  }
+  check(worst < 1e-4, `${label} page and bbb-cli give the same summary (largest relative difference ${worst.toExponential(2)})`);
+  await page.close();
+}
 
 async function runOnce(backend) {
   const server = await serve(process.env.DIST ?? join(root, "dist"), "/course/bbb/");
@@ -71,7 +234,7 @@ async function runOnce(backend) {
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
   const short = backend === "webgpu" && webgpuShort;
-  const extra = short ? "&warmup-epochs=1&vi-epochs=1&mc-elbo=1&mc-rmse=2" : "";
+  const extra = short ? "&warmup-epochs=1&vi-epochs=1&mc-elbo=1&mc-rmse=2&lr=0.01&lr-min=0.001" : "";
   const label = `[${backend}, ${preset}${short ? " shortened" : ""}]`;
   try {
     const t0 = Date.now();
@@ -93,46 +256,41 @@ async function runOnce(backend) {
     const shown = await text(page, "backend");
     check(backend === "webgpu" ? shown === "WebGPU" : shown.startsWith("CPU"), `${label} backend shown: ${shown}`);
 
-    // Hostile values are refused inline and the current run is kept.
-    const epochBefore = await text(page, "epoch");
-    for (const [field, value] of [["lr", "NaN"], ["lr", "-1"], ["mc-rmse", ""], ["vi-epochs", "1e999"], ["prior-sigma", "abc"]]) {
-      const input = page.locator(`input[name="${field}"]`);
-      const old = await input.inputValue();
-      await input.fill(value);
-      await input.dispatchEvent("change");
-      const note = await input.locator("xpath=..").locator(".error").innerText();
-      check(note.length > 0, `${label} ${field}="${value}" gets an inline message: ${note}`);
-      await input.fill(old);
-      await input.dispatchEvent("input");
-    }
-    check((await text(page, "status")) === "ready" && (await text(page, "epoch")) === epochBefore,
-      `${label} run kept after hostile input`);
+    if (backend === "cpu") await hostileInputKeepsThePausedRun(page, label);
+    if (backend === "webgpu") await resizeDuringSteps(page, label);
 
-    await page.locator('[data-testid="train"]').click();
-    const t1 = Date.now();
     await page.waitForFunction(
       () => document.querySelector('[data-testid="status"]').textContent === "done",
       null,
       { timeout: preset === "full" || backend === "webgpu" ? 1_800_000 : 600_000, polling: 500 },
     );
-    const trainSecs = (Date.now() - t1) / 1000;
+    // The page's own clock of training time (pauses excluded).
+    const trainSecs = Number((await page.locator("#elapsed").innerText()).replace(" s", ""));
     const rmse = Number(await text(page, "metric-test-rmse"));
     const nll = Number(await text(page, "metric-test-nll"));
     const kl = Number(await text(page, "metric-test-kl"));
     const best = Number(await text(page, "metric-best-val-rmse"));
     const diag = await text(page, "diagnostics");
     if (short) {
-      check(rmse > 0 && rmse < 1, `${label} test RMSE ${rmse} shown`);
-      check(diag === "PASS" || diag === "FAIL", `${label} diagnostics shown: ${diag}`);
+      // Two epochs (at a raised learning rate) cannot meet the tutorial's bar; they must beat
+      // the trivial predictor (the test targets' spread, about 0.93) by far and report a
+      // verdict that agrees with the numbers behind it.
+      check(rmse > 0.08 && rmse < 0.5, `${label} test RMSE ${rmse} shown`);
+      const delta = Number(await value(page, "metric-delta"));
+      const ratio = Number(await value(page, "metric-ratio"));
+      const bar = Number(await page.locator("#ratio-threshold").innerText());
+      const verdict = delta < 0 && ratio >= bar ? "PASS" : "FAIL";
+      check(diag === verdict, `${label} diagnostics ${diag} agrees with delta ${delta} and ratio ${ratio}`);
     } else {
       check(rmse > 0 && rmse <= 0.095, `${label} test RMSE ${rmse} ≤ 0.095`);
       check(diag === "PASS", `${label} diagnostics ${diag}`);
     }
     check(nll > 0 && kl > 0 && best > 0, `${label} test NLL ${nll}, KL ${kl}, best val RMSE ${best} shown`);
-    for (const id of ["plot-data", "plot-curves", "plot-predictive"]) {
+    for (const id of ["plot-data", "plot-curves"]) {
       const n = await inkedPixels(page, id);
       check(n > 5_000, `${label} ${id} has drawn (${n} inked pixels)`);
     }
+    await checkPredictiveInk(page, label);
     check(foreign.length === 0, `${label} no request beyond the page's own files ${foreign.join(" ")}`);
     check(errors.length === 0, `${label} no page errors ${errors.join(" | ")}`);
     await mkdir(outDir, { recursive: true });
@@ -145,6 +303,7 @@ async function runOnce(backend) {
     results.push({ backend: short ? "webgpu*" : backend, preset, firstPlot, ready, trainSecs, rmse, diag });
 
     if (backend === "cpu") {
+      await pageMatchesCli(browser, server, label);
       // Embedded in a course page: the same page inside an iframe starts and draws.
       await page.setContent(
         `<h1>Course page</h1><iframe src="${server.url}#preset=quick&backend=cpu" width="1200" height="900"></iframe>`,

@@ -1,25 +1,46 @@
-// The form: preset, hyperparameters (checked by the wasm module as you type), backend choice.
-// Every setting, the seed included, is mirrored in the URL hash so a link reproduces a run.
+// The form, built from the settings table the wasm module hands over: the preset, the backend and
+// one field per setting the page shows. Every setting, shown or not, may come from the address
+// (#preset=quick&kl-weight=0.001…), and a committed form is written back there, so a link
+// reproduces a run. The wasm module checks every value; this file only places its messages.
 
-const FIELDS = ["kl-weight", "prior-sigma", "mc-elbo", "mc-rmse", "lr", "vi-epochs", "seed"];
-// Settings a link may carry that have no field on the page (checked by the wasm module all the same).
-const HIDDEN = ["warmup-epochs"];
+const $ = (id) => document.getElementById(id);
+const capitalised = (text) => text.charAt(0).toUpperCase() + text.slice(1);
+
+function fillSelect(select, entries) {
+  select.replaceChildren(...entries.map(({ name, label }) => new Option(label, name)));
+}
+
+function field(setting) {
+  const label = document.createElement("label");
+  label.title = setting.help;
+  const input = document.createElement("input");
+  input.name = setting.name;
+  input.inputMode = setting.kind === "whole" ? "numeric" : "decimal";
+  input.setAttribute("aria-describedby", `error-${setting.name}`);
+  const error = document.createElement("small");
+  error.className = "error";
+  error.id = `error-${setting.name}`;
+  label.append(`${capitalised(setting.label)} `, input, error);
+  return label;
+}
 
 export class Controls {
   constructor(wasm, views) {
     this.wasm = wasm;
     this.views = views;
-    this.form = document.getElementById("settings");
-    this.preset = document.getElementById("preset");
-    this.backend = document.getElementById("backend-choice");
+    this.table = wasm.settingsTable();
+    this.form = $("settings");
+    this.preset = $("preset");
+    this.backend = $("backend-choice");
+    fillSelect(this.preset, wasm.presetList());
+    fillSelect(this.backend, wasm.backendList());
+    this.shown = this.table.filter((s) => s.onPage).map((s) => s.name);
+    for (const s of this.table.filter((s) => s.onPage)) this.form.append(field(s));
+    this.addSeedButton();
     this.onChange = () => {};
     this.readHash();
     for (const input of this.inputs()) {
-      input.addEventListener("input", () => {
-        if (this.check(input) && this.inputs().every((i) => i.getAttribute("aria-invalid") !== "true")) {
-          this.views.showMessage("");
-        }
-      });
+      input.addEventListener("input", () => this.check());
       input.addEventListener("change", () => this.commit());
     }
     this.preset.addEventListener("change", () => {
@@ -27,18 +48,29 @@ export class Controls {
       this.commit();
     });
     this.backend.addEventListener("change", () => this.commit());
-    document.getElementById("new-seed").addEventListener("click", () => {
+  }
+
+  addSeedButton() {
+    const seed = this.input("seed");
+    if (!seed) return;
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "small";
+    button.textContent = "new";
+    button.title = "draw a fresh random seed";
+    button.addEventListener("click", () => {
       try {
-        this.input("seed").value = String(wasm.randomSeed());
+        seed.value = String(this.wasm.randomSeed());
         this.commit();
       } catch (e) {
-        views.showMessage(e.message ?? String(e));
+        this.views.showMessage(e.message ?? String(e));
       }
     });
+    seed.parentElement.append(button);
   }
 
   inputs() {
-    return FIELDS.map((name) => this.input(name));
+    return this.shown.map((name) => this.input(name));
   }
 
   input(name) {
@@ -46,46 +78,73 @@ export class Controls {
   }
 
   fill(values) {
-    for (const name of FIELDS) this.input(name).value = values[name] ?? "";
-    for (const input of this.inputs()) this.check(input);
+    for (const name of this.shown) this.input(name).value = values[name] ?? "";
+    this.check();
   }
 
+  // Settings from the address: known keys fill the form (shown) or ride along (hidden); a hidden
+  // value that cannot be used is dropped with a message, as is an unknown key.
   readHash() {
     const params = new URLSearchParams(location.hash.slice(1));
-    const preset = params.get("preset") === "full" ? "full" : "quick";
-    this.preset.value = preset;
+    const names = new Set(this.table.map((s) => s.name));
+    const notes = [];
+    const presets = [...this.preset.options].map((o) => o.value);
+    const preset = params.get("preset") ?? "quick";
+    if (!presets.includes(preset)) notes.push(`The link's preset "${preset}" is unknown; using quick.`);
+    this.preset.value = presets.includes(preset) ? preset : "quick";
     const backend = params.get("backend");
-    if (["auto", "webgpu", "cpu"].includes(backend)) this.backend.value = backend;
-    const values = this.wasm.defaultSettings(preset);
-    for (const name of FIELDS) if (params.has(name)) values[name] = params.get(name);
-    this.fill(values);
+    if ([...this.backend.options].some((o) => o.value === backend)) this.backend.value = backend;
+    const values = this.wasm.defaultSettings(this.preset.value);
     this.hidden = {};
-    for (const name of HIDDEN) if (params.has(name)) this.hidden[name] = params.get(name);
+    for (const [key, value] of params) {
+      if (key === "preset" || key === "backend") continue;
+      if (!names.has(key)) notes.push(`The link's "${key}" is not a setting and was ignored.`);
+      else if (this.shown.includes(key)) values[key] = value;
+      else this.hidden[key] = value;
+    }
+    const faults = this.wasm.checkSettings({ preset: this.preset.value, ...this.hidden });
+    for (const [key, message] of Object.entries(faults)) {
+      if (key in this.hidden) {
+        notes.push(`The link's ${key}=${this.hidden[key]} was not used: ${message}.`);
+        delete this.hidden[key];
+      }
+    }
+    this.fill(values);
+    this.linkNotes = notes.join(" ");
+    if (this.linkNotes) this.views.showMessage(this.linkNotes);
   }
 
+  // Only what differs from the preset goes into the address, so links stay short.
   writeHash() {
     const params = new URLSearchParams({ preset: this.preset.value, backend: this.backend.value });
-    for (const name of FIELDS) params.set(name, this.input(name).value);
+    const defaults = this.wasm.defaultSettings(this.preset.value);
+    for (const name of this.shown) {
+      const value = this.input(name).value.trim();
+      if (value !== defaults[name]) params.set(name, value);
+    }
     for (const [name, value] of Object.entries(this.hidden)) params.set(name, value);
     history.replaceState(null, "", "#" + params.toString());
   }
 
-  // Returns true when the field is acceptable; shows the message beside it otherwise.
-  check(input) {
-    const message = this.wasm.checkSetting(this.preset.value, input.name, input.value);
-    const slot = input.parentElement.querySelector(".error");
-    slot.textContent = message ?? "";
-    input.setAttribute("aria-invalid", message ? "true" : "false");
-    return !message;
-  }
-
-  valid() {
-    return this.inputs().map((i) => this.check(i)).every(Boolean);
+  // Checks the whole form in the wasm module and shows each message beside its field.
+  // Returns true when every setting is acceptable.
+  check() {
+    const faults = this.wasm.checkSettings(this.settings());
+    for (const input of this.inputs()) {
+      const message = faults[input.name] ?? "";
+      input.parentElement.querySelector(".error").textContent = message;
+      input.setAttribute("aria-invalid", message ? "true" : "false");
+    }
+    const elsewhere = Object.entries(faults).filter(([name]) => !this.shown.includes(name));
+    const ok = Object.keys(faults).length === 0;
+    if (elsewhere.length) this.views.showMessage(elsewhere.map(([, m]) => m).join("; "));
+    else if (ok && this.views.message() !== this.linkNotes) this.views.showMessage("");
+    return ok;
   }
 
   settings() {
     const s = { preset: this.preset.value, ...this.hidden };
-    for (const name of FIELDS) s[name] = this.input(name).value;
+    for (const name of this.shown) s[name] = this.input(name).value;
     return s;
   }
 
@@ -93,13 +152,24 @@ export class Controls {
     return this.backend.value;
   }
 
+  // A valid form that differs from the running one starts a new run; putting a value back
+  // as it was keeps the run going.
   commit() {
-    if (!this.valid()) {
+    if (!this.check()) {
       this.views.showMessage("Some settings need fixing (see the red notes); the current run goes on unchanged.");
       return;
     }
+    this.linkNotes = "";
     this.views.showMessage("");
+    const key = JSON.stringify([this.settings(), this.backendChoice()]);
+    if (key === this.committed) return;
+    this.committed = key;
     this.writeHash();
     this.onChange();
+  }
+
+  // What the run now starting was made from (the Player calls this on every start).
+  started() {
+    this.committed = JSON.stringify([this.settings(), this.backendChoice()]);
   }
 }

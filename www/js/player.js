@@ -35,14 +35,18 @@ export class Player {
     this.lastPredictiveEpoch = -1;
     this.lastCurves = 0;
     this.lastProgress = 0;
+    this.done = false; // from the last progress report: never ask the session outside the queue
+    this.resizePending = false;
     controls.onChange = () => this.restart();
+    views.onResize = () => this.redrawAll();
     document.getElementById("train").addEventListener("click", () => this.play());
     document.getElementById("pause").addEventListener("click", () => this.pause());
     document.getElementById("step").addEventListener("click", () => this.stepEpoch());
     document.getElementById("reset").addEventListener("click", () => this.restart());
   }
 
-  // Serialises every call into the session.
+  // Serialises every call into the session: a wasm method that awaits holds the session
+  // mutably borrowed, so a second call while one is in flight would be refused.
   run(task) {
     const next = this.queue.then(task, task);
     this.queue = next.catch(() => {});
@@ -54,6 +58,7 @@ export class Player {
     this.views.showStatus("starting");
     await this.run(async () => {
       const settings = this.controls.settings();
+      this.controls.started();
       let session;
       try {
         session = await this.wasm.Session.create(settings, this.controls.backendChoice());
@@ -64,6 +69,7 @@ export class Player {
       }
       this.session?.free();
       this.session = session;
+      this.done = false;
       this.spentMs = 0;
       this.activeSince = null;
       this.lastPredictiveEpoch = -1;
@@ -90,8 +96,18 @@ export class Player {
     this.activeSince = null;
   }
 
+  // After a resize every figure redraws at its new size, in turn with the training steps.
+  redrawAll() {
+    if (this.resizePending) return;
+    this.resizePending = true;
+    this.run(() => {
+      this.resizePending = false;
+      if (this.session) this.views.redraw(this.session, { data: true, curves: true, predictive: true });
+    });
+  }
+
   async play() {
-    if (!this.session || this.session.done) return;
+    if (!this.session || this.done) return;
     const gen = ++this.generation;
     const session = this.session;
     this.views.showStatus("training");
@@ -107,12 +123,12 @@ export class Player {
   pause() {
     this.generation++;
     this.stop();
-    if (this.session && !this.session.done) this.views.showStatus("paused");
+    if (this.session && !this.done) this.views.showStatus("paused");
   }
 
   async stepEpoch() {
     this.generation++;
-    if (!this.session || this.session.done) return;
+    if (!this.session || this.done) return;
     this.views.showStatus("training");
     this.start();
     const result = await this.run(() => this.advance(() => this.session.stepEpoch()));
@@ -132,6 +148,7 @@ export class Player {
       this.views.showStatus("paused");
       return { more: false, drew: false };
     }
+    this.done = progress.done;
     if (progress.done || performance.now() - this.lastProgress >= PROGRESS_EVERY_MS) {
       const elapsed = this.elapsedSeconds();
       this.views.showProgress(progress, session.eta(elapsed), elapsed);
@@ -149,7 +166,7 @@ export class Player {
     }
     if (progress.done) {
       this.stop();
-      await session.refreshPredictive(300, 300);
+      await session.refreshPredictive(false);
       this.views.redraw(session, { predictive: true });
       this.views.showMetrics(session.metrics());
       this.views.showStatus("done");
@@ -163,7 +180,7 @@ export class Player {
     const every = Math.max(2, Math.round(progress.totalEpochs / LIVE_PREDICTIVE_UPDATES));
     if (progress.done || progress.epoch - this.lastPredictiveEpoch < every) return false;
     this.lastPredictiveEpoch = progress.epoch;
-    await session.refreshPredictive(30, 100);
+    await session.refreshPredictive(true);
     this.views.redraw(session, { predictive: true });
     return true;
   }

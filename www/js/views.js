@@ -13,16 +13,9 @@ export class Views {
       curves: $("plot-curves"),
       predictive: $("plot-predictive"),
     };
-    this.session = null;
-    let pending = false;
-    addEventListener("resize", () => {
-      if (pending) return;
-      pending = true;
-      requestAnimationFrame(() => {
-        pending = false;
-        if (this.session) this.redraw(this.session, { data: true, curves: true, predictive: true });
-      });
-    });
+    // The Player redraws on resize, through its queue: only it may call into the session.
+    this.onResize = () => {};
+    addEventListener("resize", () => this.onResize());
   }
 
   // Matches the canvas's pixel size to its CSS size × devicePixelRatio, for crisp plots.
@@ -47,7 +40,6 @@ export class Views {
   }
 
   redraw(session, which) {
-    this.session = session;
     try {
       if (which.data) session.drawData(this.fit(this.canvases.data));
       if (which.curves) session.drawCurves(this.fit(this.canvases.curves));
@@ -76,6 +68,10 @@ export class Views {
     $("message").textContent = text;
   }
 
+  message() {
+    return $("message").textContent;
+  }
+
   showProgress(p, eta, elapsed) {
     const pct = Math.round(1000 * p.fraction) / 10;
     const bar = byTest("progress");
@@ -89,14 +85,21 @@ export class Views {
   }
 
   showMetrics(m) {
-    byTest("metric-best-val-rmse").textContent = fmt(m.bestValRmse);
+    // Each cell keeps the full number in data-value (for a copy, a tooltip and the tests).
+    const show = (el, v, digits) => {
+      el.textContent = fmt(v, digits);
+      el.dataset.value = v ?? "";
+      el.title = v ?? "";
+    };
+    show(byTest("metric-best-val-rmse"), m.bestValRmse);
     $("best-epoch").textContent = m.bestEpoch ?? "—";
-    byTest("metric-test-rmse").textContent = fmt(m.testRmse);
-    byTest("metric-test-nll").textContent = fmt(m.testNll);
-    byTest("metric-test-kl").textContent = fmt(m.testKl, 1);
-    $("metric-test-elbo").textContent = fmt(m.testElbo);
-    $("metric-delta").textContent = fmt(m.emaElboDelta);
-    $("metric-ratio").textContent = fmt(m.emaRatio, 3);
+    show(byTest("metric-test-rmse"), m.testRmse);
+    show(byTest("metric-test-nll"), m.testNll);
+    show(byTest("metric-test-kl"), m.testKl, 1);
+    show(byTest("metric-test-elbo"), m.testElbo);
+    show(byTest("metric-delta"), m.emaElboDelta);
+    show(byTest("metric-ratio"), m.emaRatio, 3);
+    $("ratio-threshold").textContent = String(m.ratioThreshold);
     const d = byTest("diagnostics");
     d.textContent = m.diagnostics ?? "—";
     d.dataset.verdict = m.diagnostics ?? "";

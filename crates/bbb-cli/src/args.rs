@@ -1,6 +1,9 @@
-//! Command-line arguments, parsed by hand (a dozen flags do not need a parser crate).
+//! Command-line arguments. The run's hyperparameter flags and their help come from the core's
+//! settings table, so the CLI, the page and the address accept the same names and values.
 
+use bbb_core::settings::{Kind, Setting, SETTINGS};
 use bbb_core::{Backend, Config, Preset};
+use clap::{Arg, ArgAction, ArgMatches, Command as Clap};
 use std::path::PathBuf;
 
 /// What to do.
@@ -10,8 +13,6 @@ pub enum Command {
     Run(Box<RunArgs>),
     /// Time the backends.
     Bench(BenchArgs),
-    /// Print usage.
-    Help,
 }
 
 /// Options of a run.
@@ -40,114 +41,157 @@ pub struct BenchArgs {
     pub full_run: bool,
 }
 
-pub const USAGE: &str = "\
-bbb-cli: the Bayes-by-Backprop tutorial, headless
-
-USAGE:
-  bbb-cli [--preset quick|full] [--out DIR] [OPTIONS]    train and write results to DIR
-  bbb-cli bench [--backend B]... [--epochs N] [--full-run]   time the backends
-
-RUN OPTIONS:
-  --preset quick|full     training budget (default: quick)
-  --out DIR               where summary.json, history.csv and the PNG plots go (default: out)
-  --backend B             ndarray | flex | wgpu (default: flex)
-  --seed N                seed of data, init, shuffles and weight noise (default: 13)
-  --warmup-epochs N       deterministic warmup epochs
-  --vi-epochs N           variational epochs
-  --lr X                  learning rate (warmup, start of the cosine)
-  --lr-min X              learning rate at the end of the cosine
-  --kl-weight X           weight of the KL term
-  --prior-sigma X         prior standard deviation
-  --width N               hidden width
-  --depth N               residual blocks
-  --batch-size N          mini-batch size
-  --mc-elbo N             MC samples of the per-epoch ELBO
-  --mc-rmse N             MC samples of the per-epoch RMSE
-  --quiet                 print only the final results
-";
-
-fn value<'a>(flag: &str, it: &mut impl Iterator<Item = &'a String>) -> Result<&'a str, String> {
-    it.next()
-        .map(String::as_str)
-        .ok_or_else(|| format!("{flag} needs a value"))
+fn preset(text: &str) -> Result<Preset, String> {
+    Preset::parse(text).map_err(|e| e.message)
 }
 
-fn number<T: std::str::FromStr>(flag: &str, text: &str) -> Result<T, String> {
-    text.trim()
-        .parse()
-        .map_err(|_| format!("{flag}: '{text}' is not a valid number"))
+fn backend(text: &str) -> Result<Backend, String> {
+    Backend::parse(text)
 }
 
-/// Parses the arguments after the program name.
-pub fn parse(args: &[String]) -> Result<Command, String> {
-    if args.first().map(String::as_str) == Some("bench") {
-        return parse_bench(&args[1..]).map(Command::Bench);
+/// `--help`'s line for a setting: its help, unit, defaults per preset and range.
+fn help_line(s: &Setting) -> String {
+    let (quick, full) = (s.default_text(Preset::Quick), s.default_text(Preset::Full));
+    let default = if quick == full {
+        format!("default {quick}")
+    } else {
+        format!("quick {quick}, full {full}")
+    };
+    let unit = if s.unit.is_empty() || s.help.contains(s.unit) {
+        String::new()
+    } else {
+        format!(", in {}", s.unit)
+    };
+    let r = s.range;
+    let low = if r.min_exclusive { "above " } else { "" };
+    let (min, max) = (
+        bbb_core::settings::show(r.min),
+        bbb_core::settings::show(r.max),
+    );
+    format!("{}{unit} [{default}; {low}{min} to {max}]", s.help)
+}
+
+/// The whole command line: run options, one flag per setting, and `bench`.
+pub fn command() -> Clap {
+    let mut run = Clap::new("bbb-cli")
+        .about("The Bayes-by-Backprop tutorial, headless: trains, prints progress, writes results")
+        .override_usage("bbb-cli [OPTIONS]    train and write results to --out\n       bbb-cli bench [--backend B]... [--epochs N] [--full-run]")
+        .arg(
+            Arg::new("preset")
+                .long("preset")
+                .value_name("quick|full")
+                .value_parser(preset)
+                .default_value("quick")
+                .help("training budget"),
+        )
+        .arg(
+            Arg::new("out")
+                .long("out")
+                .value_name("DIR")
+                .default_value("out")
+                .help("where summary.json, history.csv and the PNG plots go"),
+        )
+        .arg(
+            Arg::new("backend")
+                .long("backend")
+                .value_name("B")
+                .value_parser(backend)
+                .default_value("flex")
+                .help("ndarray | flex | wgpu"),
+        )
+        .arg(
+            Arg::new("quiet")
+                .long("quiet")
+                .action(ArgAction::SetTrue)
+                .help("print only the final results"),
+        );
+    for s in SETTINGS.iter().filter(|s| s.offered.cli) {
+        run = run.arg(
+            Arg::new(s.name)
+                .long(s.name)
+                .value_name(if s.kind == Kind::Whole { "N" } else { "X" })
+                .allow_hyphen_values(true)
+                .help(help_line(s)),
+        );
     }
-    let mut preset = Preset::Quick;
-    let mut overrides: Vec<(&str, &str)> = Vec::new();
-    let mut backend = Backend::Flex;
-    let mut out = PathBuf::from("out");
-    let mut quiet = false;
-    let mut it = args.iter();
-    while let Some(flag) = it.next() {
-        match flag.as_str() {
-            "-h" | "--help" => return Ok(Command::Help),
-            "--preset" => preset = Preset::parse(value(flag, &mut it)?).map_err(|e| e.0)?,
-            "--backend" => backend = Backend::parse(value(flag, &mut it)?)?,
-            "--out" => out = PathBuf::from(value(flag, &mut it)?),
-            "--quiet" => quiet = true,
-            "--seed" | "--warmup-epochs" | "--vi-epochs" | "--lr" | "--lr-min" | "--kl-weight"
-            | "--prior-sigma" | "--width" | "--depth" | "--batch-size" | "--mc-elbo"
-            | "--mc-rmse" => overrides.push((flag, value(flag, &mut it)?)),
-            other => return Err(format!("unknown argument '{other}' (see --help)")),
+    run.args_conflicts_with_subcommands(true).subcommand(
+        Clap::new("bench")
+            .about("time the backends: per epoch, batched vs looped evaluation, noise samplers")
+            .arg(
+                Arg::new("backend")
+                    .long("backend")
+                    .value_name("B")
+                    .value_parser(backend)
+                    .action(ArgAction::Append)
+                    .help("backend to time (repeatable; default: ndarray and flex)"),
+            )
+            .arg(
+                Arg::new("epochs")
+                    .long("epochs")
+                    .value_name("N")
+                    .value_parser(clap::value_parser!(u32).range(1..))
+                    .default_value("5")
+                    .help("VI epochs timed per backend"),
+            )
+            .arg(
+                Arg::new("full-run")
+                    .long("full-run")
+                    .action(ArgAction::SetTrue)
+                    .help("also time the whole full preset per backend"),
+            ),
+    )
+}
+
+/// Turns parsed arguments into a command; a setting's error names its flag.
+pub fn from_matches(m: &ArgMatches) -> Result<Command, String> {
+    if let Some(b) = m.subcommand_matches("bench") {
+        let backends: Vec<Backend> = b
+            .get_many::<Backend>("backend")
+            .map(|v| v.copied().collect())
+            .unwrap_or_else(|| vec![Backend::Ndarray, Backend::Flex]);
+        return Ok(Command::Bench(BenchArgs {
+            backends,
+            epochs: *b.get_one::<u32>("epochs").expect("has a default") as usize,
+            full_run: b.get_flag("full-run"),
+        }));
+    }
+    let preset = *m.get_one::<Preset>("preset").expect("has a default");
+    let mut config = Config::preset(preset);
+    for s in SETTINGS.iter().filter(|s| s.offered.cli) {
+        if let Some(text) = m.get_one::<String>(s.name) {
+            config
+                .set(s.name, text)
+                .map_err(|e| format!("--{}: {e}", s.name))?;
         }
     }
-    let mut config = Config::preset(preset);
-    for (flag, text) in overrides {
-        config
-            .set(&flag[2..], text)
-            .map_err(|e| format!("{flag}: {}", e.0))?;
-    }
-    config.validate().map_err(|e| e.0)?;
+    config.validate().map_err(|e| match e.setting {
+        Some(name) => format!("--{name}: {e}"),
+        None => e.message,
+    })?;
     Ok(Command::Run(Box::new(RunArgs {
         config,
         preset,
-        backend,
-        out,
-        quiet,
+        backend: *m.get_one::<Backend>("backend").expect("has a default"),
+        out: PathBuf::from(m.get_one::<String>("out").expect("has a default")),
+        quiet: m.get_flag("quiet"),
     })))
 }
 
-fn parse_bench(args: &[String]) -> Result<BenchArgs, String> {
-    let mut b = BenchArgs {
-        backends: Vec::new(),
-        epochs: 5,
-        full_run: false,
-    };
-    let mut it = args.iter();
-    while let Some(flag) = it.next() {
-        match flag.as_str() {
-            "--backend" => b.backends.push(Backend::parse(value(flag, &mut it)?)?),
-            "--epochs" => b.epochs = number(flag, value(flag, &mut it)?)?,
-            "--full-run" => b.full_run = true,
-            other => return Err(format!("unknown bench argument '{other}' (see --help)")),
-        }
-    }
-    if b.epochs == 0 {
-        return Err("--epochs must be at least 1".into());
-    }
-    if b.backends.is_empty() {
-        b.backends = vec![Backend::Ndarray, Backend::Flex];
-    }
-    Ok(b)
+/// Parses the arguments after the program name (tests; `main` lets clap print help itself).
+#[cfg(test)]
+pub fn parse(args: &[&str]) -> Result<Command, String> {
+    let m = command()
+        .try_get_matches_from(std::iter::once("bbb-cli").chain(args.iter().copied()))
+        .map_err(|e| e.to_string())?;
+    from_matches(&m)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn args(s: &str) -> Vec<String> {
-        s.split_whitespace().map(String::from).collect()
+    fn args(s: &str) -> Vec<&str> {
+        s.split_whitespace().collect()
     }
 
     #[test]
@@ -170,16 +214,61 @@ mod tests {
     }
 
     #[test]
+    fn every_flag_of_the_old_cli_still_works() {
+        let line = "--preset quick --out o --backend ndarray --seed 1 --warmup-epochs 2 \
+                    --vi-epochs 3 --lr 0.001 --lr-min 0.0001 --kl-weight 0.01 --prior-sigma 0.5 \
+                    --width 8 --depth 1 --batch-size 64 --mc-elbo 2 --mc-rmse 4 --quiet";
+        let Command::Run(r) = parse(&args(line)).unwrap() else {
+            panic!("expected a run")
+        };
+        let c = &r.config;
+        assert_eq!(
+            (c.width, c.depth, c.batch_size, c.warmup_epochs),
+            (8, 1, 64, 2)
+        );
+        assert_eq!((c.kl_weight, c.prior_sigma, c.lr_min), (0.01, 0.5, 1e-4));
+        assert!(r.quiet && r.backend == Backend::Ndarray);
+        let Command::Bench(b) = parse(&args(
+            "bench --backend flex --backend ndarray --epochs 2 --full-run",
+        ))
+        .unwrap() else {
+            panic!("expected bench")
+        };
+        assert_eq!(b.backends, vec![Backend::Flex, Backend::Ndarray]);
+        assert!(b.full_run && b.epochs == 2);
+    }
+
+    #[test]
+    fn help_is_generated_from_the_table() {
+        let help = command().render_help().to_string();
+        for s in SETTINGS {
+            assert_eq!(
+                help.contains(&format!("--{}", s.name)),
+                s.offered.cli,
+                "{}",
+                s.name
+            );
+        }
+        assert!(help.contains("[quick 10, full 60; 0 to 100000]"), "{help}");
+        assert!(help.contains("[default 0.0004; above 0 to 1]"), "{help}");
+    }
+
+    #[test]
     fn bad_arguments_are_explained() {
         for (line, needle) in [
             ("--preset slow", "unknown preset"),
-            ("--lr abc", "not a valid number"),
-            ("--lr -1", "learning rate"),
-            ("--batch-size 0", "batch size"),
-            ("--seed", "needs a value"),
-            ("--frobnicate", "unknown argument"),
+            ("--lr abc", "--lr: learning rate: 'abc' is not a number"),
+            ("--lr -1", "--lr: learning rate must be greater than 0"),
+            (
+                "--batch-size 0",
+                "--batch-size: batch size must be at least 1",
+            ),
+            ("--lr 5e-5", "--lr-min: final learning rate"),
+            ("--seed", "a value is required"),
+            ("--frobnicate", "unexpected argument"),
             ("--backend tpu", "unknown backend"),
-            ("bench --epochs 0", "at least 1"),
+            ("--live-samples 3", "unexpected argument"),
+            ("bench --epochs 0", "0 is not in 1.."),
         ] {
             let err = parse(&args(line)).expect_err(line);
             assert!(err.contains(needle), "{line}: {err}");

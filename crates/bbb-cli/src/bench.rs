@@ -1,13 +1,13 @@
 //! `bbb-cli bench`: time per training epoch and per evaluation on each backend, the batched
 //! evaluation against the tutorial's loop of single passes, and (with `--full-run`) the whole
-//! full preset. Every ratio compares figures measured in this same run.
+//! full preset, then the noise samplers. Every ratio compares figures measured in this same run.
 
-use bbb_core::evaluate::{eval_batch, eval_batch_looped, read_scalars, EvalSet, McSamples};
+use bbb_core::evaluate::{eval_batch_looped, read_scalars, EvalSet, McSamples};
 use bbb_core::{Backend, Config, Event, Phase, Trainer};
+use pollster::block_on;
 use std::time::Instant;
 
 use crate::args::BenchArgs;
-use crate::block::block_on;
 use crate::run::device_for;
 
 struct Row {
@@ -32,16 +32,17 @@ pub fn bench(args: BenchArgs) -> Result<(), String> {
     );
     let mut rows = Vec::new();
     for &backend in &args.backends {
-        let (device, noise) = device_for(backend, config.seed)?;
-        let mut trainer = Trainer::new(timed.clone(), device.clone(), noise).map_err(|e| e.0)?;
+        let (device, noise) = device_for(backend)?;
+        let mut trainer =
+            Trainer::new(timed.clone(), device.clone(), noise).map_err(|e| e.to_string())?;
         // One untimed epoch warms caches (and compiles kernels on wgpu).
-        block_on(trainer.run_epoch()).map_err(|e| e.0)?;
+        block_on(trainer.run_epoch()).map_err(|e| e.to_string())?;
         let (mut train, mut eval) = (0.0, 0.0);
         for _ in 0..args.epochs {
             loop {
                 let phase = trainer.progress().phase;
                 let t = Instant::now();
-                let event = block_on(trainer.step()).map_err(|e| e.0)?;
+                let event = block_on(trainer.step()).map_err(|e| e.to_string())?;
                 match phase {
                     Phase::Train { .. } => {
                         // Force the lazy backends to finish the update before the clock stops.
@@ -59,10 +60,10 @@ pub fn bench(args: BenchArgs) -> Result<(), String> {
         let n = args.epochs as f64;
         let eval_looped = time_looped_eval(&trainer, &config, args.epochs)?;
         let full_run = if args.full_run {
-            let (device, noise) = device_for(backend, config.seed)?;
-            let mut t = Trainer::new(config.clone(), device, noise).map_err(|e| e.0)?;
+            let (device, noise) = device_for(backend)?;
+            let mut t = Trainer::new(config.clone(), device, noise).map_err(|e| e.to_string())?;
             let start = Instant::now();
-            block_on(t.run_to_end()).map_err(|e| e.0)?;
+            block_on(t.run_to_end()).map_err(|e| e.to_string())?;
             Some(start.elapsed().as_secs_f64())
         } else {
             None
@@ -103,6 +104,7 @@ pub fn bench(args: BenchArgs) -> Result<(), String> {
             base_estimate / estimate,
         );
     }
+    crate::bench_noise::bench_noise();
     Ok(())
 }
 
@@ -131,19 +133,12 @@ fn time_looped_eval(trainer: &Trainer, config: &Config, reps: usize) -> Result<f
     };
     let mut noise = bbb_core::Noise::host(1);
     let model = trainer.model();
-    // As the trainer does, the batched evaluation builds the posterior once per evaluation; the
-    // tutorial's loop calls the whole model (softplus included) for every pass.
-    let mut once = |looped: bool| -> Result<(), String> {
+    // The tutorial's loop calls the whole model (softplus included) for every pass.
+    let mut looped = || -> Result<(), String> {
         let mut out = Vec::new();
-        let posterior = model.posterior();
         for set in &sets {
             for (x, y) in &set.batches {
-                let (x, y) = (x.clone(), y.clone());
-                let e = if looped {
-                    eval_batch_looped(model, x, y, mc, s.y_std, &mut noise)
-                } else {
-                    eval_batch(&posterior, x, y, mc, s.y_std, &mut noise)
-                };
+                let e = eval_batch_looped(model, x.clone(), y.clone(), mc, s.y_std, &mut noise);
                 out.push(e.nll_sum);
                 out.push(e.sq_sum);
             }
@@ -151,10 +146,10 @@ fn time_looped_eval(trainer: &Trainer, config: &Config, reps: usize) -> Result<f
         block_on(read_scalars(out)).map(|_| ())
     };
     // Warm up once, then time.
-    once(true)?;
+    looped()?;
     let t = Instant::now();
     for _ in 0..reps {
-        once(true)?;
+        looped()?;
     }
     Ok(t.elapsed().as_secs_f64() / reps as f64)
 }

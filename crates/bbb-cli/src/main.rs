@@ -2,7 +2,7 @@
 
 mod args;
 mod bench;
-mod block;
+mod bench_noise;
 mod output;
 mod png;
 mod report;
@@ -16,17 +16,13 @@ use std::process::ExitCode;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let argv: Vec<String> = std::env::args().skip(1).collect();
+    // clap prints `--help` and its own errors (to stderr, exit code 2) and exits.
+    let matches = args::command().get_matches();
     png::register_font();
-    let result = match args::parse(&argv) {
-        Ok(args::Command::Help) => {
-            print!("{}", args::USAGE);
-            Ok(())
-        }
-        Ok(args::Command::Run(a)) => run::run(*a),
-        Ok(args::Command::Bench(b)) => bench::bench(b),
-        Err(e) => Err(e),
-    };
+    let result = args::from_matches(&matches).and_then(|command| match command {
+        args::Command::Run(a) => run::run(*a),
+        args::Command::Bench(b) => bench::bench(b),
+    });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -1,6 +1,7 @@
-//! `summary.json` and `history.csv`, written by hand: flat records need no serialiser.
+//! `summary.json` (through serde_json) and `history.csv`.
 
 use bbb_core::{EpochRecord, Summary};
+use serde_json::json;
 use std::fmt::Write as _;
 
 /// Timings of a run, in seconds.
@@ -30,52 +31,39 @@ pub struct RunInfo<'a> {
     pub epochs: usize,
 }
 
-fn num(v: f64) -> String {
-    if v.is_finite() {
-        format!("{v}")
-    } else {
-        "null".into()
-    }
-}
-
-/// The summary as a JSON object.
+/// The summary as a JSON object (non-finite numbers become `null`).
 pub fn summary_json(s: &Summary, info: &RunInfo, t: &Timings) -> String {
     let d = &s.diagnostics;
-    let fields: Vec<(&str, String)> = vec![
-        ("test_elbo", num(s.test.elbo)),
-        ("test_nll", num(s.test.nll)),
-        ("test_kl", num(s.test.kl)),
-        ("test_rmse", num(s.test.rmse)),
-        ("best_val_rmse", num(s.best_val_rmse)),
-        ("best_epoch", s.best_epoch.to_string()),
-        ("ema_elbo_delta", num(d.ema_elbo_delta)),
-        (
-            "ema_elbo_nonincrease_ratio",
-            num(d.ema_elbo_nonincrease_ratio),
-        ),
-        ("val_rmse_ema_delta", num(d.val_rmse_ema_delta)),
-        ("diagnostics_pass", d.pass().to_string()),
-        ("seconds_total", num(t.total)),
-        ("seconds_train", num(t.train)),
-        ("seconds_eval", num(t.eval)),
-        ("seconds_predictive", num(t.predictive)),
-        ("backend", format!("\"{}\"", info.backend)),
-        ("preset", format!("\"{}\"", info.preset)),
-        ("seed", info.seed.to_string()),
-        ("epochs", info.epochs.to_string()),
-        ("n_parameters", info.n_parameters.to_string()),
-    ];
-    let body: Vec<String> = fields
-        .iter()
-        .map(|(k, v)| format!("  \"{k}\": {v}"))
-        .collect();
-    format!("{{\n{}\n}}\n", body.join(",\n"))
+    let value = json!({
+        "test_elbo": s.test.elbo,
+        "test_nll": s.test.nll,
+        "test_kl": s.test.kl,
+        "test_rmse": s.test.rmse,
+        "best_val_rmse": s.best_val_rmse,
+        "best_epoch": s.best_epoch,
+        "ema_elbo_delta": d.ema_elbo_delta,
+        "ema_elbo_nonincrease_ratio": d.ema_elbo_nonincrease_ratio,
+        "val_rmse_ema_delta": d.val_rmse_ema_delta,
+        "diagnostics_pass": d.pass(),
+        "seconds_total": t.total,
+        "seconds_train": t.train,
+        "seconds_eval": t.eval,
+        "seconds_predictive": t.predictive,
+        "backend": info.backend,
+        "preset": info.preset,
+        "seed": info.seed,
+        "epochs": info.epochs,
+        "n_parameters": info.n_parameters,
+    });
+    let mut text = serde_json::to_string_pretty(&value).expect("a JSON object always serialises");
+    text.push('\n');
+    text
 }
 
 /// One CSV row per epoch.
 pub fn history_csv(history: &[EpochRecord]) -> String {
     let mut out = String::from(
-        "epoch,stage,lr,train_elbo,train_nll,train_kl,train_rmse,val_elbo,val_nll,val_kl,val_rmse\n",
+        "epoch,stage,next_lr,train_elbo,train_nll,train_kl,train_rmse,val_elbo,val_nll,val_kl,val_rmse\n",
     );
     for r in history {
         let _ = writeln!(
@@ -83,7 +71,7 @@ pub fn history_csv(history: &[EpochRecord]) -> String {
             "{},{},{},{},{},{},{},{},{},{},{}",
             r.epoch,
             r.stage.name(),
-            r.lr,
+            r.next_lr,
             r.train.elbo,
             r.train.nll,
             r.train.kl,

@@ -1,5 +1,6 @@
 //! The tutorial's console output, line for line in its format, and a progress bar for terminals.
 
+use bbb_core::metrics::MIN_NONINCREASE_RATIO;
 use bbb_core::{Config, EpochRecord, Stage, Summary};
 use std::io::{IsTerminal, Write};
 
@@ -19,7 +20,7 @@ pub fn epoch_line(r: &EpochRecord, best_val_rmse: f64, config: &Config) -> Optio
                     vi,
                     config.vi_epochs,
                     config.kl_weight,
-                    r.lr,
+                    r.next_lr,
                     r.val.rmse,
                     best_val_rmse,
                     r.train.elbo,
@@ -54,7 +55,10 @@ pub fn final_lines(s: &Summary, last_val_rmse: f64) -> Vec<String> {
             d.ema_elbo_nonincrease_ratio
         ),
         format!("Criterion delta < 0.0: {}", verdict(d.delta_ok)),
-        format!("Criterion ratio >= 0.65: {}", verdict(d.ratio_ok)),
+        format!(
+            "Criterion ratio >= {MIN_NONINCREASE_RATIO}: {}",
+            verdict(d.ratio_ok)
+        ),
         format!(
             "Val RMSE EMA delta (last-first): {:.6}",
             d.val_rmse_ema_delta
@@ -127,7 +131,7 @@ mod tests {
         let r = EpochRecord {
             epoch: 110,
             stage: Stage::Vi,
-            lr: bbb_core::optim::cosine_lr(4e-4, 1e-4, 50, 1000),
+            next_lr: bbb_core::optim::cosine_lr(4e-4, 1e-4, 50, 1000),
             train: m,
             val: SplitMetrics { elbo: 1.7537, ..m },
         };

@@ -1,20 +1,19 @@
 //! One run of the tutorial: train, report in the tutorial's format, write the results.
 
-use bbb_core::{Backend, Event, Noise, Phase, Trainer};
+use bbb_core::{Backend, Event, NoiseSource, Phase, Trainer};
+use pollster::block_on;
 use std::time::Instant;
 
 use crate::args::RunArgs;
-use crate::block::block_on;
 use crate::output::{history_csv, summary_json, RunInfo, Timings};
 use crate::report::{epoch_line, final_lines, ProgressBar};
 
-/// A device for `backend` and the matching noise source.
+/// A device for `backend` and where its weight noise comes from.
 pub fn device_for(
     backend: Backend,
-    seed: u64,
-) -> Result<(bbb_core::burn::tensor::Device, Noise), String> {
+) -> Result<(bbb_core::burn::tensor::Device, NoiseSource), String> {
     if let Some(device) = backend.cpu_device() {
-        return Ok((device, Noise::host(seed)));
+        return Ok((device, NoiseSource::Host));
     }
     #[cfg(feature = "wgpu")]
     if backend == Backend::Wgpu {
@@ -22,12 +21,12 @@ pub fn device_for(
         static DEVICE: std::sync::OnceLock<bbb_core::burn::tensor::Device> =
             std::sync::OnceLock::new();
         if let Some(device) = DEVICE.get() {
-            return Ok((device.clone(), Noise::Device));
+            return Ok((device.clone(), NoiseSource::Device));
         }
         let device = bbb_core::burn::tensor::Device::wgpu_options()
             .init()
             .map_err(|e| format!("no usable GPU adapter for wgpu: {e:?}"))?;
-        return Ok((DEVICE.get_or_init(|| device).clone(), Noise::Device));
+        return Ok((DEVICE.get_or_init(|| device).clone(), NoiseSource::Device));
     }
     Err(format!(
         "the {backend} backend is not in this build (rebuild bbb-cli with --features {backend})"
@@ -39,15 +38,15 @@ pub fn run(args: RunArgs) -> Result<(), String> {
     let config = args.config.clone();
     std::fs::create_dir_all(&args.out)
         .map_err(|e| format!("cannot create output directory {}: {e}", args.out.display()))?;
-    let (device, noise) = device_for(args.backend, config.seed)?;
+    let (device, noise) = device_for(args.backend)?;
     let start = Instant::now();
-    let mut trainer = Trainer::new(config.clone(), device, noise).map_err(|e| e.0)?;
+    let mut trainer = Trainer::new(config.clone(), device, noise).map_err(|e| e.to_string())?;
     let bar = ProgressBar::new(args.quiet);
     let mut t = Timings::default();
     let summary = loop {
         let phase = trainer.progress().phase;
         let step_start = Instant::now();
-        let event = block_on(trainer.step()).map_err(|e| e.0)?;
+        let event = block_on(trainer.step()).map_err(|e| e.to_string())?;
         let spent = step_start.elapsed().as_secs_f64();
         match phase {
             Phase::Train { .. } => t.train += spent,
@@ -82,7 +81,7 @@ pub fn run(args: RunArgs) -> Result<(), String> {
     }
     let p_start = Instant::now();
     let predictive = block_on(trainer.predictive(config.predictive_samples, config.grid_points))
-        .map_err(|e| e.0)?;
+        .map_err(|e| e.to_string())?;
     t.predictive = p_start.elapsed().as_secs_f64();
     let info = RunInfo {
         backend: args.backend.name(),

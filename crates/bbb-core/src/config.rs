@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::settings::{self, SETTINGS};
+
 /// The two training budgets the tutorial ships with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Preset {
@@ -13,6 +15,9 @@ pub enum Preset {
 }
 
 impl Preset {
+    /// Both presets, quick first.
+    pub const ALL: [Preset; 2] = [Preset::Quick, Preset::Full];
+
     /// The preset's lowercase name (`quick` / `full`).
     pub fn name(self) -> &'static str {
         match self {
@@ -26,9 +31,10 @@ impl Preset {
         match name.trim().to_ascii_lowercase().as_str() {
             "quick" => Ok(Preset::Quick),
             "full" => Ok(Preset::Full),
-            other => Err(ConfigError(format!(
-                "unknown preset '{other}': choose 'quick' or 'full'"
-            ))),
+            other => Err(ConfigError::new(
+                Some("preset"),
+                format!("unknown preset '{other}': choose 'quick' or 'full'"),
+            )),
         }
     }
 }
@@ -40,7 +46,7 @@ pub struct Config {
     pub seed: u64,
     /// Observation noise standard deviation of the synthetic data.
     pub noise_std: f64,
-    /// Points in the train / validation / test splits.
+    /// Training points.
     pub n_train: usize,
     /// Validation points.
     pub n_val: usize,
@@ -86,10 +92,14 @@ pub struct Config {
     pub test_mc_elbo: usize,
     /// MC samples of the test RMSE.
     pub test_mc_rmse: usize,
-    /// Sampled forward passes of the posterior predictive.
+    /// Sampled forward passes of the final posterior predictive.
     pub predictive_samples: usize,
-    /// Grid points of the posterior predictive on [-3, 3].
+    /// Grid points of the final posterior predictive on [-3, 3].
     pub grid_points: usize,
+    /// Sampled forward passes of the predictive the page redraws while training.
+    pub live_samples: usize,
+    /// Grid points of the predictive the page redraws while training.
+    pub live_grid_points: usize,
     /// Smoothing factor of the diagnostic EMA.
     pub ema_alpha: f64,
 }
@@ -131,6 +141,8 @@ impl Config {
             test_mc_rmse: 64,
             predictive_samples: 300,
             grid_points: 300,
+            live_samples: 30,
+            live_grid_points: 100,
             ema_alpha: 0.2,
         }
     }
@@ -164,177 +176,102 @@ impl Config {
         self.n_train.div_ceil(self.batch_size)
     }
 
-    /// Sets one hyperparameter from text, by its short name (the CLI's flags without `--`, the
-    /// page's field names). Only parses; call [`validate`](Self::validate) for the ranges.
+    /// Sets one setting of the [table](crate::settings::SETTINGS) from text, by its name (the
+    /// CLI's flags without `--`, the page's field and address keys). Parses and checks the range;
+    /// [`validate`](Self::validate) checks the whole configuration.
     pub fn set(&mut self, name: &str, text: &str) -> Result<(), ConfigError> {
-        fn parse<T: std::str::FromStr>(label: &str, text: &str) -> Result<T, ConfigError> {
-            let t = text.trim();
-            if t.is_empty() {
-                return Err(ConfigError(format!("{label} is empty: enter a number")));
-            }
-            t.parse()
-                .map_err(|_| ConfigError(format!("{label}: '{t}' is not a valid number")))
-        }
-        match name {
-            "seed" => self.seed = parse("seed", text)?,
-            "warmup-epochs" => self.warmup_epochs = parse("warmup epochs", text)?,
-            "vi-epochs" => self.vi_epochs = parse("VI epochs", text)?,
-            "lr" => self.lr = parse("learning rate", text)?,
-            "lr-min" => self.lr_min = parse("minimum learning rate", text)?,
-            "kl-weight" => self.kl_weight = parse("KL weight", text)?,
-            "prior-sigma" => self.prior_sigma = parse("prior sigma", text)?,
-            "width" => self.width = parse("width", text)?,
-            "depth" => self.depth = parse("depth", text)?,
-            "batch-size" => self.batch_size = parse("batch size", text)?,
-            "mc-elbo" => self.eval_mc_elbo = parse("ELBO MC samples", text)?,
-            "mc-rmse" => self.eval_mc_rmse = parse("RMSE MC samples", text)?,
-            "train-mc" => self.train_mc_samples = parse("training MC samples", text)?,
-            other => return Err(ConfigError(format!("unknown setting '{other}'"))),
-        }
+        let setting = settings::find(name)
+            .ok_or_else(|| ConfigError::new(None, format!("unknown setting '{name}'")))?;
+        let v = setting.parse(text)?;
+        setting.write(self, v);
         Ok(())
     }
 
-    /// The names [`set`](Self::set) accepts.
-    pub const SETTINGS: [&'static str; 13] = [
-        "seed",
-        "warmup-epochs",
-        "vi-epochs",
-        "lr",
-        "lr-min",
-        "kl-weight",
-        "prior-sigma",
-        "width",
-        "depth",
-        "batch-size",
-        "mc-elbo",
-        "mc-rmse",
-        "train-mc",
-    ];
-
-    /// Checks every value; the error names the setting and what it must be.
+    /// Checks every value; the error names the setting (by its label) and what it must be.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        let counts: [(&str, usize, usize); 14] = [
-            ("training points", self.n_train, 2),
-            ("validation points", self.n_val, 1),
-            ("test points", self.n_test, 1),
-            ("batch size", self.batch_size, 1),
-            ("width", self.width, 1),
-            ("training MC samples", self.train_mc_samples, 1),
-            ("VI epochs", self.vi_epochs, 1),
-            ("ELBO MC samples", self.eval_mc_elbo, 1),
-            ("RMSE MC samples", self.eval_mc_rmse, 1),
-            ("test ELBO MC samples", self.test_mc_elbo, 1),
-            ("test RMSE MC samples", self.test_mc_rmse, 1),
-            ("predictive samples", self.predictive_samples, 2),
-            ("grid points", self.grid_points, 2),
-            ("depth", self.depth + 1, 1),
-        ];
-        for (name, value, min) in counts {
-            if value < min {
-                return Err(ConfigError(format!("{name} must be at least {min}")));
-            }
-        }
-        let limits: [(&str, usize, usize); 10] = [
-            ("training points", self.n_train, 100_000),
-            ("validation points", self.n_val, 100_000),
-            ("test points", self.n_test, 100_000),
-            ("width", self.width, 1024),
-            ("depth", self.depth, 32),
-            ("warmup epochs", self.warmup_epochs, 100_000),
-            ("VI epochs", self.vi_epochs, 100_000),
-            ("training MC samples", self.train_mc_samples, 256),
-            (
-                "ELBO MC samples",
-                self.eval_mc_elbo.max(self.test_mc_elbo),
-                1024,
-            ),
-            (
-                "RMSE MC samples",
-                self.eval_mc_rmse.max(self.test_mc_rmse),
-                1024,
-            ),
-        ];
-        for (name, value, max) in limits {
-            if value > max {
-                return Err(ConfigError(format!("{name} must be at most {max}")));
-            }
-        }
-        if self.predictive_samples > 4096 || self.grid_points > 4096 {
-            return Err(ConfigError(
-                "predictive samples and grid points must be at most 4096".into(),
-            ));
-        }
-        let positive: [(&str, f64); 7] = [
-            ("noise std", self.noise_std),
-            ("prior sigma", self.prior_sigma),
-            ("learning rate", self.lr),
-            ("minimum learning rate", self.lr_min),
-            ("Adam epsilon", self.adam_eps),
-            ("clip norm", self.clip_norm),
-            ("EMA alpha", self.ema_alpha),
-        ];
-        for (name, value) in positive {
-            if !value.is_finite() || value <= 0.0 {
-                return Err(ConfigError(format!(
-                    "{name} must be a positive number (got {value})"
-                )));
-            }
-        }
-        let non_negative: [(&str, f64); 2] = [
-            ("KL weight", self.kl_weight),
-            ("weight decay", self.weight_decay),
-        ];
-        for (name, value) in non_negative {
-            if !value.is_finite() || value < 0.0 {
-                return Err(ConfigError(format!(
-                    "{name} must be zero or a positive number (got {value})"
-                )));
-            }
-        }
-        if !self.rho_init.is_finite() || self.rho_init.abs() > 30.0 {
-            return Err(ConfigError(format!(
-                "initial rho must be a number between -30 and 30 (got {})",
-                self.rho_init
-            )));
-        }
-        for (name, beta) in [("beta1", self.beta1), ("beta2", self.beta2)] {
-            if !(0.0..1.0).contains(&beta) {
-                return Err(ConfigError(format!(
-                    "{name} must be in [0, 1) (got {beta})"
-                )));
-            }
-        }
-        if self.lr > 1.0 {
-            return Err(ConfigError(format!(
-                "learning rate must be at most 1 (got {})",
-                self.lr
-            )));
+        for s in SETTINGS {
+            s.check(s.value(self))?;
         }
         if self.lr_min > self.lr {
-            return Err(ConfigError(format!(
-                "minimum learning rate ({}) must not exceed the learning rate ({})",
-                self.lr_min, self.lr
-            )));
-        }
-        if self.ema_alpha > 1.0 {
-            return Err(ConfigError("EMA alpha must be at most 1".into()));
-        }
-        if self.prior_sigma > 1e3 || self.noise_std > 1e3 || self.kl_weight > 1e3 {
-            return Err(ConfigError(
-                "prior sigma, noise std and KL weight must be at most 1000".into(),
+            return Err(ConfigError::new(
+                Some("lr-min"),
+                format!(
+                    "final learning rate ({}) must not exceed the learning rate ({})",
+                    settings::show(self.lr_min),
+                    settings::show(self.lr)
+                ),
             ));
         }
-        Ok(())
+        self.validate_fixed()
+    }
+
+    /// The values no table entry exposes; only code can get them wrong.
+    fn validate_fixed(&self) -> Result<(), ConfigError> {
+        let fixed = |ok: bool, what: &str| {
+            if ok {
+                Ok(())
+            } else {
+                Err(ConfigError::new(
+                    None,
+                    format!("invalid fixed setting: {what}"),
+                ))
+            }
+        };
+        let positive = |v: f64| v.is_finite() && v > 0.0;
+        fixed(
+            self.n_train >= 2 && self.n_val >= 1 && self.n_test >= 1,
+            "every split needs points (train at least 2)",
+        )?;
+        fixed(
+            self.n_train.max(self.n_val).max(self.n_test) <= 100_000,
+            "splits of at most 100000 points",
+        )?;
+        fixed(
+            positive(self.noise_std) && self.noise_std <= 1e3,
+            "noise std in (0, 1000]",
+        )?;
+        fixed(
+            positive(self.adam_eps) && positive(self.clip_norm),
+            "positive Adam epsilon and clip norm",
+        )?;
+        fixed(
+            positive(self.ema_alpha) && self.ema_alpha <= 1.0,
+            "EMA alpha in (0, 1]",
+        )?;
+        fixed(
+            self.weight_decay.is_finite() && self.weight_decay >= 0.0,
+            "weight decay of 0 or more",
+        )?;
+        fixed(
+            self.rho_init.is_finite() && self.rho_init.abs() <= 30.0,
+            "initial rho in [-30, 30]",
+        )?;
+        fixed(
+            (0.0..1.0).contains(&self.beta1) && (0.0..1.0).contains(&self.beta2),
+            "beta1 and beta2 in [0, 1)",
+        )
     }
 }
 
 /// A setting that cannot be used, with a message meant for a person.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ConfigError(pub String);
+pub struct ConfigError {
+    /// The setting at fault (a table name), when there is one.
+    pub setting: Option<&'static str>,
+    /// What is wrong, naming the setting as the person sees it.
+    pub message: String,
+}
+
+impl ConfigError {
+    /// An error about `setting`.
+    pub fn new(setting: Option<&'static str>, message: String) -> Self {
+        Self { setting, message }
+    }
+}
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.message)
     }
 }
 
@@ -359,114 +296,82 @@ mod tests {
     }
 
     #[test]
-    fn settings_by_name() {
+    fn every_setting_is_set_by_name() {
         let mut c = Config::quick();
-        for name in Config::SETTINGS {
-            c.set(name, "3").unwrap();
+        for s in SETTINGS {
+            let (text, v) = if s.range.max >= 3.0 {
+                ("3", 3.0)
+            } else {
+                ("0.5", 0.5)
+            };
+            c.set(s.name, text).unwrap();
+            assert_eq!(s.value(&c), v, "{}", s.name);
         }
-        assert_eq!((c.seed, c.vi_epochs, c.lr, c.eval_mc_rmse), (3, 3, 3.0, 3));
-        let mut c = Config::quick();
-        for (name, text, needle) in [
-            ("lr", "", "empty"),
-            ("lr", "fast", "not a valid number"),
-            ("width", "-3", "not a valid number"),
-            ("width", "2.5", "not a valid number"),
-            ("seed", "1e400", "not a valid number"),
-            ("colour", "1", "unknown setting"),
-        ] {
-            let err = c.set(name, text).expect_err(text).0;
-            assert!(err.contains(needle), "{name}={text}: {err}");
-        }
-        c.set("lr", " NaN ").unwrap();
-        assert!(c.validate().unwrap_err().0.contains("learning rate"));
-        c.set("lr", "1e9").unwrap();
-        assert!(c.validate().is_err());
+        assert_eq!((c.seed, c.vi_epochs, c.lr, c.eval_mc_rmse), (3, 3, 0.5, 3));
+        let e = c.set("colour", "1").unwrap_err();
+        assert!(e.message.contains("unknown setting"), "{e}");
     }
 
     #[test]
-    fn bad_values_are_rejected_with_a_message() {
-        let cases: Vec<(Config, &str)> = vec![
-            (
-                Config {
-                    batch_size: 0,
-                    ..Config::quick()
-                },
-                "batch size",
-            ),
-            (
-                Config {
-                    lr: 0.0,
-                    ..Config::quick()
-                },
-                "learning rate",
-            ),
-            (
-                Config {
-                    lr: -1e-3,
-                    ..Config::quick()
-                },
-                "learning rate",
-            ),
-            (
-                Config {
-                    lr: f64::NAN,
-                    ..Config::quick()
-                },
-                "learning rate",
-            ),
-            (
-                Config {
-                    prior_sigma: f64::INFINITY,
-                    ..Config::quick()
-                },
-                "prior sigma",
-            ),
-            (
-                Config {
-                    kl_weight: -1.0,
-                    ..Config::quick()
-                },
-                "KL weight",
-            ),
-            (
-                Config {
-                    width: 0,
-                    ..Config::quick()
-                },
-                "width",
-            ),
-            (
-                Config {
-                    eval_mc_rmse: 0,
-                    ..Config::quick()
-                },
-                "RMSE MC",
-            ),
-            (
-                Config {
-                    vi_epochs: 10_000_000,
-                    ..Config::quick()
-                },
-                "VI epochs",
-            ),
-            (
-                Config {
-                    beta2: 1.0,
-                    ..Config::quick()
-                },
-                "beta2",
-            ),
-            (
-                Config {
-                    lr_min: 1.0,
-                    ..Config::quick()
-                },
-                "minimum learning rate",
-            ),
+    fn a_huge_value_is_refused_not_wrapped() {
+        let mut c = Config::quick();
+        for text in ["33", "1000000000000000", "18446744073709551615"] {
+            let e = c.set("depth", text).expect_err(text);
+            assert!(
+                e.message.contains("depth must be at most 32"),
+                "{text}: {e}"
+            );
+        }
+        let e = c.set("depth", "18446744073709551616").unwrap_err();
+        assert!(e.message.contains("not a whole number"), "{e}");
+        // Nothing was written by the refused values.
+        assert_eq!(c.depth, 3);
+        c.depth = usize::MAX;
+        let e = c.validate().unwrap_err();
+        assert_eq!(e.setting, Some("depth"));
+    }
+
+    #[test]
+    fn a_learning_rate_below_the_final_rate_names_both_visible_settings() {
+        let mut c = Config::quick();
+        c.set("lr", "5e-5").unwrap();
+        let e = c.validate().unwrap_err();
+        assert_eq!(e.setting, Some("lr-min"));
+        assert!(
+            e.message.contains("final learning rate (0.0001)")
+                && e.message.contains("learning rate (0.00005)"),
+            "{e}"
+        );
+        assert!(settings::find("lr-min").unwrap().offered.page);
+        c.set("lr-min", "1e-5").unwrap();
+        assert!(c.validate().is_ok());
+    }
+
+    #[test]
+    fn validation_catches_a_bad_value_in_every_entry() {
+        for s in SETTINGS {
+            let mut c = Config::quick();
+            s.write(&mut c, s.range.max * 2.0 + 1.0);
+            let e = c.validate().expect_err(s.name);
+            assert_eq!(e.setting, Some(s.name), "{e}");
+            assert!(e.message.starts_with(s.label), "{e}");
+        }
+        let fixed = [
+            Config {
+                beta2: 1.0,
+                ..Config::quick()
+            },
+            Config {
+                noise_std: f64::NAN,
+                ..Config::quick()
+            },
+            Config {
+                n_train: 1,
+                ..Config::quick()
+            },
         ];
-        for (config, needle) in cases {
-            let err = config.validate().expect_err(needle).to_string();
-            assert!(err.contains(needle), "{err:?} should mention {needle:?}");
+        for c in fixed {
+            assert!(c.validate().unwrap_err().message.contains("fixed setting"));
         }
     }
 }

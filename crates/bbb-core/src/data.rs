@@ -5,7 +5,7 @@
 //! targets are standardised with the *train* split's mean and population std only.
 
 use crate::config::Config;
-use crate::rng::Rng;
+use crate::rng::{Rng, Stream};
 
 /// Number of Fourier features per input.
 pub const N_FEATURES: usize = 9;
@@ -130,7 +130,7 @@ pub struct Dataset {
 impl Dataset {
     /// Draws the data set of `config` (its seed, sizes and noise level).
     pub fn generate(config: &Config) -> Self {
-        let mut rng = Rng::new(config.seed);
+        let mut rng = Rng::stream(config.seed, Stream::Data);
         let n = config.n_train + config.n_val + config.n_test;
         let x: Vec<f64> = (0..n)
             .map(|_| rng.uniform_in(X_RANGE.0, X_RANGE.1))

@@ -99,31 +99,42 @@ mod tests {
 
     #[test]
     fn nll_averages_the_mse_of_each_draw() {
-        // With sigma ≈ 0 every draw equals the mean pass, so the NLL is the plain MSE.
+        // Wide posteriors (sigma ≈ 0.31), so the draws differ and the mean of their MSEs is
+        // clearly not the MSE of their mean.
         let device = test_device();
-        let m = tiny_model(&device, -30.0);
-        let x = Tensor::<2>::random([8, N_FEATURES], Distribution::Normal(0.0, 1.0), &device);
-        let y = Tensor::<2>::random([8, 1], Distribution::Normal(0.0, 1.0), &device);
-        let pred: Vec<f32> = m
-            .forward_mean(x.clone())
-            .into_data()
-            .try_into_vec_as::<f32>()
-            .unwrap();
-        let yv: Vec<f32> = y.clone().into_data().try_into_vec_as::<f32>().unwrap();
-        let mse = pred
-            .iter()
-            .zip(&yv)
-            .map(|(p, y)| ((p - y) as f64).powi(2))
-            .sum::<f64>()
-            / 8.0;
+        let m = tiny_model(&device, -1.0);
+        let (samples, n) = (5, 8);
+        let x = Tensor::<2>::random([n, N_FEATURES], Distribution::Normal(0.0, 1.0), &device);
+        let y = Tensor::<2>::random([n, 1], Distribution::Normal(0.0, 1.0), &device);
+        let values = |t: Tensor<3>| -> Vec<f64> {
+            let v: Vec<f32> = t.into_data().try_into_vec_as().unwrap();
+            v.into_iter().map(f64::from).collect()
+        };
+        // The same seed draws the same weights as the ELBO step below.
+        let pred = values(m.forward_sampled(x.clone(), samples, &mut Noise::host(1)));
+        let yv = values(y.clone().unsqueeze());
+        let mse =
+            |p: &[f64]| p.iter().zip(&yv).map(|(p, y)| (p - y).powi(2)).sum::<f64>() / n as f64;
+        let mean_of_mses = pred.chunks(n).map(mse).sum::<f64>() / samples as f64;
+        let mean_pred: Vec<f64> = (0..n)
+            .map(|i| (0..samples).map(|s| pred[s * n + i]).sum::<f64>() / samples as f64)
+            .collect();
+        let mse_of_mean = mse(&mean_pred);
+        assert!(
+            (mean_of_mses - mse_of_mean).abs() > 1e-2,
+            "the draws should differ: {mean_of_mses} vs {mse_of_mean}"
+        );
         let s = ElboSettings {
             num_batches: 1,
             kl_weight: 0.0,
             prior_sigma: 0.9,
-            mc_samples: 5,
+            mc_samples: samples,
         };
         let nll = scalar(elbo_step(&m, x, y, &s, &mut Noise::host(1)).nll);
-        assert!((nll - mse).abs() < 1e-5, "{nll} vs {mse}");
+        assert!(
+            (nll - mean_of_mses).abs() < 1e-5 * mean_of_mses,
+            "{nll} vs {mean_of_mses}"
+        );
     }
 
     /// A one-layer "model" whose loss is a smooth function of mu and rho, for finite differences.

@@ -1,6 +1,10 @@
 //! What the trainer reports: per-epoch metrics, the test metrics, and the tutorial's EMA
 //! diagnostics of the VI stage.
 
+/// The tutorial's bar for the smoothed training ELBO: it must not rise in at least this
+/// fraction of the VI epochs.
+pub const MIN_NONINCREASE_RATIO: f64 = 0.65;
+
 /// Which stage an epoch belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stage {
@@ -49,8 +53,9 @@ pub struct EpochRecord {
     pub epoch: usize,
     /// Stage of this epoch.
     pub stage: Stage,
-    /// Learning rate used during this epoch.
-    pub lr: f64,
+    /// Learning rate the *next* epoch trains with (the schedule after this epoch), which is
+    /// what the tutorial prints beside each epoch.
+    pub next_lr: f64,
     /// Metrics on the training split.
     pub train: SplitMetrics,
     /// Metrics on the validation split.
@@ -75,13 +80,13 @@ pub fn ema(values: &[f64], alpha: f64) -> Vec<f64> {
 pub struct Diagnostics {
     /// Last minus first EMA of the train ELBO over the VI stage (should be < 0).
     pub ema_elbo_delta: f64,
-    /// Fraction of VI steps where that EMA did not increase (should be ≥ 0.65).
+    /// Fraction of VI steps where that EMA did not increase (should be ≥ [`MIN_NONINCREASE_RATIO`]).
     pub ema_elbo_nonincrease_ratio: f64,
     /// Last minus first EMA of the val RMSE over all epochs.
     pub val_rmse_ema_delta: f64,
     /// `ema_elbo_delta < 0`.
     pub delta_ok: bool,
-    /// `ema_elbo_nonincrease_ratio ≥ 0.65`.
+    /// `ema_elbo_nonincrease_ratio ≥ MIN_NONINCREASE_RATIO`.
     pub ratio_ok: bool,
 }
 
@@ -116,7 +121,7 @@ impl Diagnostics {
             ema_elbo_nonincrease_ratio: ratio,
             val_rmse_ema_delta: rmse_ema[rmse_ema.len() - 1] - rmse_ema[0],
             delta_ok: delta < 0.0,
-            ratio_ok: ratio >= 0.65,
+            ratio_ok: ratio >= MIN_NONINCREASE_RATIO,
         })
     }
 }
@@ -134,7 +139,7 @@ mod tests {
         EpochRecord {
             epoch,
             stage,
-            lr: 0.0,
+            next_lr: 0.0,
             train: m,
             val: m,
         }

@@ -7,7 +7,17 @@
 
 use burn::tensor::{Device, Distribution, Tensor, TensorData};
 
-use crate::rng::Rng;
+use crate::rng::{stream_seed, Stream};
+use crate::ziggurat::Ziggurat;
+
+/// Where a run's standard normals come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoiseSource {
+    /// A seeded sampler on the host (the CPU backends): reproducible, one stream per purpose.
+    Host,
+    /// burn's generator on the device (WebGPU): nothing crosses the bus.
+    Device,
+}
 
 /// A source of standard-normal tensors.
 #[derive(Clone, Debug)]
@@ -24,6 +34,14 @@ impl Noise {
         Noise::Host(Box::new(Ziggurat::new(seed)))
     }
 
+    /// The noise of `stream` for the run seed `seed`, from `source`.
+    pub fn for_stream(source: NoiseSource, seed: u64, stream: Stream) -> Self {
+        match source {
+            NoiseSource::Host => Noise::host(stream_seed(seed, stream)),
+            NoiseSource::Device => Noise::Device,
+        }
+    }
+
     /// A tensor of independent standard normals.
     pub fn normal(&mut self, shape: [usize; 3], device: &Device) -> Tensor<3> {
         match self {
@@ -35,172 +53,5 @@ impl Noise {
             }
             Noise::Device => Tensor::random(shape, Distribution::Normal(0.0, 1.0), device),
         }
-    }
-}
-
-const LAYERS: usize = 128;
-const R: f64 = 3.442_619_855_899;
-const V: f64 = 9.912_563_035_262_17e-3;
-/// Magnitude bits per draw: 32 random bits give 7 for the layer and a signed 25-bit value,
-/// plenty for an `f32` sample. Each 64-bit output of the generator makes two draws.
-const SCALE: f64 = (1u32 << 24) as f64;
-
-/// Marsaglia & Tsang's ziggurat sampler for the standard normal (128 layers).
-#[derive(Clone, Debug)]
-pub struct Ziggurat {
-    rng: Rng,
-    k: [u32; LAYERS],
-    w: [f32; LAYERS],
-    f: [f64; LAYERS],
-}
-
-impl Ziggurat {
-    /// A sampler with its own seeded stream.
-    pub fn new(seed: u64) -> Self {
-        let (mut k, mut w, mut f) = ([0u32; LAYERS], [0.0f32; LAYERS], [0.0; LAYERS]);
-        let mut dn = R;
-        let mut tn = dn;
-        let q = V / (-0.5 * dn * dn).exp();
-        k[0] = ((dn / q) * SCALE) as u32;
-        k[1] = 0;
-        w[0] = (q / SCALE) as f32;
-        w[LAYERS - 1] = (dn / SCALE) as f32;
-        f[0] = 1.0;
-        f[LAYERS - 1] = (-0.5 * dn * dn).exp();
-        for i in (1..LAYERS - 1).rev() {
-            dn = (-2.0 * (V / dn + (-0.5 * dn * dn).exp()).ln()).sqrt();
-            k[i + 1] = ((dn / tn) * SCALE) as u32;
-            tn = dn;
-            f[i] = (-0.5 * dn * dn).exp();
-            w[i] = (dn / SCALE) as f32;
-        }
-        Self {
-            rng: Rng::new(seed),
-            k,
-            w,
-            f,
-        }
-    }
-
-    /// One draw from 32 random bits: the fast path (~99 % of draws) is a multiply and a compare.
-    #[inline]
-    fn draw_bits(&mut self, bits: u32) -> f32 {
-        let iz = (bits & (LAYERS as u32 - 1)) as usize;
-        let hz = (bits as i32) >> 7; // signed 25-bit value, independent of the layer bits
-        if hz.unsigned_abs() < self.k[iz] {
-            return hz as f32 * self.w[iz];
-        }
-        self.slow(hz, iz)
-    }
-
-    #[cold]
-    fn slow(&mut self, mut hz: i32, mut iz: usize) -> f32 {
-        loop {
-            let x = hz as f64 * self.w[iz] as f64;
-            if iz == 0 {
-                // The tail beyond R, by Marsaglia's exponential rejection.
-                loop {
-                    let xt = -(1.0 - self.rng.uniform()).ln() / R;
-                    let yt = -(1.0 - self.rng.uniform()).ln();
-                    if yt + yt >= xt * xt {
-                        return (if hz > 0 { R + xt } else { -R - xt }) as f32;
-                    }
-                }
-            }
-            let u = self.rng.uniform();
-            if self.f[iz] + u * (self.f[iz - 1] - self.f[iz]) < (-0.5 * x * x).exp() {
-                return x as f32;
-            }
-            let bits = self.rng.next_u64() as u32;
-            iz = (bits & (LAYERS as u32 - 1)) as usize;
-            hz = (bits as i32) >> 7;
-            if hz.unsigned_abs() < self.k[iz] {
-                return hz as f32 * self.w[iz];
-            }
-        }
-    }
-
-    /// One standard-normal draw.
-    pub fn sample(&mut self) -> f32 {
-        let bits = self.rng.next_u64() as u32;
-        self.draw_bits(bits)
-    }
-
-    /// Fills `out` with standard-normal draws, two per 64 random bits.
-    pub fn fill(&mut self, out: &mut [f32]) {
-        let mut pairs = out.chunks_exact_mut(2);
-        for pair in &mut pairs {
-            let bits = self.rng.next_u64();
-            pair[0] = self.draw_bits(bits as u32);
-            pair[1] = self.draw_bits((bits >> 32) as u32);
-        }
-        for v in pairs.into_remainder() {
-            *v = self.sample();
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn normal_cdf(x: f64) -> f64 {
-        // Abramowitz–Stegun 7.1.26 erf, |error| < 1.5e-7.
-        let z = x.abs() / std::f64::consts::SQRT_2;
-        let t = 1.0 / (1.0 + 0.327_591_1 * z);
-        let poly = t
-            * (0.254_829_592
-                + t * (-0.284_496_736
-                    + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
-        let erf = 1.0 - poly * (-z * z).exp();
-        0.5 * (1.0 + if x >= 0.0 { erf } else { -erf })
-    }
-
-    #[test]
-    fn ziggurat_is_standard_normal() {
-        let mut z = Ziggurat::new(3);
-        let n = 400_000;
-        let mut draws = vec![0.0f32; n];
-        z.fill(&mut draws);
-        let mut v: Vec<f64> = draws.into_iter().map(f64::from).collect();
-        let mean = v.iter().sum::<f64>() / n as f64;
-        let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n as f64;
-        let kurt = v.iter().map(|x| (x - mean).powi(4)).sum::<f64>() / n as f64 / (var * var);
-        assert!(mean.abs() < 0.006, "mean {mean}");
-        assert!((var - 1.0).abs() < 0.01, "var {var}");
-        assert!((kurt - 3.0).abs() < 0.05, "kurtosis {kurt}");
-        // Tail mass beyond the ziggurat's base layer (|x| > R) and in the wedge regions.
-        let tail = v.iter().filter(|x| x.abs() > R).count() as f64 / n as f64;
-        assert!(
-            (tail - 2.0 * (1.0 - normal_cdf(R))).abs() < 3e-4,
-            "tail {tail}"
-        );
-        // Kolmogorov–Smirnov distance to the normal CDF (critical value at 1 %: 1.63/√n ≈ 0.0026).
-        v.sort_by(f64::total_cmp);
-        let ks = v
-            .iter()
-            .enumerate()
-            .map(|(i, x)| {
-                let c = normal_cdf(*x);
-                (c - i as f64 / n as f64)
-                    .abs()
-                    .max((c - (i + 1) as f64 / n as f64).abs())
-            })
-            .fold(0.0, f64::max);
-        assert!(ks < 0.0026, "KS distance {ks}");
-    }
-
-    #[test]
-    fn host_noise_is_reproducible() {
-        let a: Vec<f32> = {
-            let mut z = Ziggurat::new(5);
-            let mut v = vec![0.0; 64];
-            z.fill(&mut v);
-            v
-        };
-        let mut z = Ziggurat::new(5);
-        let mut b = vec![0.0; 64];
-        z.fill(&mut b);
-        assert_eq!(a, b);
     }
 }

@@ -136,14 +136,44 @@ mod tests {
             .collect()
     }
 
+    /// The SPEC's formula written out, `1e-4 + 3e-4·(1 + cos(π t / T))/2`, against the code.
     #[test]
-    fn cosine_schedule_hits_the_tutorials_printed_rates() {
-        let lr = |t| cosine_lr(4e-4, 1e-4, t, 1000);
-        assert_eq!(format!("{:.6}", lr(50)), "0.000398");
-        assert_eq!(format!("{:.6}", lr(500)), "0.000250");
-        assert_eq!(format!("{:.6}", lr(1000)), "0.000100");
-        assert_eq!(lr(0), 4e-4);
-        assert!((cosine_lr(4e-4, 1e-4, 40, 80) - 2.5e-4).abs() < 1e-12);
+    fn cosine_schedule_is_the_specs_formula() {
+        let spec = |t: f64, total: f64| {
+            1e-4 + 3e-4 * (1.0 + (std::f64::consts::PI * t / total).cos()) / 2.0
+        };
+        for (t, total) in [
+            (0, 1000),
+            (50, 1000),
+            (250, 1000),
+            (500, 1000),
+            (1000, 1000),
+            (20, 80),
+        ] {
+            let ours = cosine_lr(4e-4, 1e-4, t, total);
+            assert!(
+                (ours - spec(t as f64, total as f64)).abs() < 1e-15,
+                "t={t}/{total}: {ours}"
+            );
+            // The tolerance tells neighbouring steps apart, so an off-by-one fails.
+            if t > 0 {
+                assert!((ours - spec(t as f64 - 1.0, total as f64)).abs() > 1e-10);
+            }
+        }
+        // The tutorial's printed rates (six decimals) after VI epochs 50, 500 and 1000.
+        assert_eq!(
+            format!("{:.6}", cosine_lr(4e-4, 1e-4, 50, 1000)),
+            "0.000398"
+        );
+        assert_eq!(
+            format!("{:.6}", cosine_lr(4e-4, 1e-4, 500, 1000)),
+            "0.000250"
+        );
+        assert_eq!(
+            cosine_lr(4e-4, 1e-4, 2000, 1000),
+            1e-4,
+            "clamped past the end"
+        );
     }
 
     #[test]

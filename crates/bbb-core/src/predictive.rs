@@ -2,10 +2,13 @@
 //! standard deviation in original units, and the band `mean ± 1.96·std`. The band covers the
 //! uncertainty of the weights only (no observation noise), as in the tutorial.
 
-use burn::tensor::{Tensor, TensorData};
+use burn::tensor::{Device, Tensor, TensorData};
 
-use crate::data::{linspace, target_fn, N_FEATURES, X_RANGE};
-use crate::trainer::{TrainError, Trainer};
+use crate::data::{linspace, target_fn, Scaler, N_FEATURES, X_RANGE};
+use crate::events::TrainError;
+use crate::model::Regressor;
+use crate::noise::Noise;
+use crate::settings::MAX_PREDICTIVE;
 
 /// Draws per batched pass, so memory stays small whatever the number of samples.
 const CHUNK: usize = 50;
@@ -27,49 +30,49 @@ pub struct Predictive {
     pub truth: Vec<f64>,
 }
 
-impl Trainer {
-    /// The posterior predictive of the current model at `points` inputs evenly spaced on
-    /// [−3, 3], from `samples` independent weight draws.
-    pub async fn predictive(
-        &mut self,
-        samples: usize,
-        points: usize,
-    ) -> Result<Predictive, TrainError> {
-        if samples < 2 || points < 2 || samples > 4096 || points > 4096 {
-            return Err(TrainError(
-                "the predictive needs 2 to 4096 samples and 2 to 4096 grid points".into(),
-            ));
-        }
-        let x = linspace(X_RANGE.0, X_RANGE.1, points);
-        let scaler = self.dataset().scaler.clone();
-        let device = self.device().clone();
-        let features = Tensor::<2>::from_data(
-            TensorData::new(scaler.features(&x), [points, N_FEATURES]),
-            &device,
-        );
-        let posterior = self.model().posterior();
-        let mut parts = Vec::new();
-        let mut left = samples;
-        while left > 0 {
-            let s = left.min(CHUNK);
-            parts.push(posterior.forward_sampled(features.clone(), s, self.noise_mut()));
-            left -= s;
-        }
-        let data = Tensor::cat(parts, 0)
-            .into_data_async()
-            .await
-            .map_err(|e| TrainError(format!("could not read the predictive back: {e:?}")))?;
-        let draws = data
-            .try_into_vec_as::<f32>()
-            .map_err(|e| TrainError(format!("unexpected predictive data: {e:?}")))?;
-        Ok(summarise(
-            &draws,
-            samples,
-            &x,
-            |y| scaler.unscale_y(y),
-            scaler.y_std,
-        ))
+/// The posterior predictive of `model` at `points` inputs evenly spaced on [−3, 3], from
+/// `samples` independent weight draws (`sizes = (samples, points)`).
+pub async fn predictive(
+    model: &Regressor,
+    scaler: &Scaler,
+    device: &Device,
+    sizes: (usize, usize),
+    noise: &mut Noise,
+) -> Result<Predictive, TrainError> {
+    let (samples, points) = sizes;
+    let allowed = 2..=MAX_PREDICTIVE;
+    if !allowed.contains(&samples) || !allowed.contains(&points) {
+        return Err(TrainError(format!(
+            "the predictive needs 2 to {MAX_PREDICTIVE} draws and 2 to {MAX_PREDICTIVE} grid points"
+        )));
     }
+    let x = linspace(X_RANGE.0, X_RANGE.1, points);
+    let features = Tensor::<2>::from_data(
+        TensorData::new(scaler.features(&x), [points, N_FEATURES]),
+        device,
+    );
+    let posterior = model.posterior();
+    let mut parts = Vec::new();
+    let mut left = samples;
+    while left > 0 {
+        let s = left.min(CHUNK);
+        parts.push(posterior.forward_sampled(features.clone(), s, noise));
+        left -= s;
+    }
+    let data = Tensor::cat(parts, 0)
+        .into_data_async()
+        .await
+        .map_err(|e| TrainError(format!("could not read the predictive back: {e:?}")))?;
+    let draws = data
+        .try_into_vec_as::<f32>()
+        .map_err(|e| TrainError(format!("unexpected predictive data: {e:?}")))?;
+    Ok(summarise(
+        &draws,
+        samples,
+        &x,
+        |y| scaler.unscale_y(y),
+        scaler.y_std,
+    ))
 }
 
 /// Mean and population std per grid point of `draws` (`[samples, points]`, standardised).

@@ -15,92 +15,14 @@ use burn::tensor::{Device, Tensor, TensorData};
 use crate::config::{Config, ConfigError};
 use crate::data::{Dataset, N_FEATURES};
 use crate::elbo::{elbo_step, ElboSettings};
-use crate::evaluate::{eval_batch, read_scalars, EvalSet, EvalSums, McSamples};
-use crate::metrics::{Diagnostics, EpochRecord, SplitMetrics, Stage};
-use crate::model::{Posterior, Regressor};
-use crate::noise::Noise;
+use crate::evaluate::{score_split, EvalSet, Evaluation, McSamples};
+use crate::events::{Event, Phase, Progress, Summary, TrainError};
+use crate::metrics::{Diagnostics, EpochRecord, Stage};
+use crate::model::Regressor;
+use crate::noise::{Noise, NoiseSource};
 use crate::optim::{clip_global_norm, cosine_lr, AdamW, AdamWSettings};
-use crate::rng::Rng;
-
-/// Something went wrong mid-run; the trainer keeps its state.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TrainError(pub String);
-
-impl std::fmt::Display for TrainError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for TrainError {}
-
-/// What the trainer is about to do next.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Phase {
-    /// Update on mini-batch `batch` of the current epoch.
-    Train {
-        /// Index of the next mini-batch.
-        batch: usize,
-    },
-    /// Evaluate batch `index` of the train-then-val evaluation.
-    Evaluate {
-        /// Index of the next evaluation batch.
-        index: usize,
-    },
-    /// Restore the best state and score the test split.
-    Test,
-    /// Finished.
-    Done,
-}
-
-/// What one call to [`Trainer::step`] did.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Event {
-    /// One mini-batch update of epoch `epoch` (1-based).
-    Trained {
-        /// Epoch of the update.
-        epoch: usize,
-        /// Mini-batch index within the epoch.
-        batch: usize,
-    },
-    /// One evaluation batch of epoch `epoch`.
-    Evaluated {
-        /// Epoch being evaluated.
-        epoch: usize,
-    },
-    /// An epoch finished and was evaluated.
-    Epoch(EpochRecord),
-    /// The run finished: best state restored and tested.
-    Finished(Summary),
-}
-
-/// The outcome of a whole run.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Summary {
-    /// Epoch with the lowest validation RMSE (1-based).
-    pub best_epoch: usize,
-    /// That validation RMSE.
-    pub best_val_rmse: f64,
-    /// Test metrics of the restored best state.
-    pub test: SplitMetrics,
-    /// The VI-stage trend checks.
-    pub diagnostics: Diagnostics,
-}
-
-/// Where the run stands, for a progress bar.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Progress {
-    /// Epochs completed.
-    pub epochs_done: usize,
-    /// Epochs in the run.
-    pub total_epochs: usize,
-    /// Stage of the current (or last) epoch.
-    pub stage: Stage,
-    /// Next piece of work.
-    pub phase: Phase,
-    /// Fraction of the run done, in [0, 1].
-    pub fraction: f64,
-}
+use crate::predictive::{self, Predictive};
+use crate::rng::{Rng, Stream};
 
 #[derive(Clone, Debug)]
 struct Best {
@@ -122,26 +44,30 @@ pub struct Trainer {
     eval_test: EvalSet,
     model: Regressor,
     optim: AdamW,
-    noise: Noise,
+    /// Weight draws of the training steps, of the evaluations, and of the plots: separate
+    /// streams, so the page's live plots never change what the run computes.
+    train_noise: Noise,
+    eval_noise: Noise,
+    predictive_noise: Noise,
     shuffle: Rng,
     order: Vec<usize>,
     epochs_done: usize,
     phase: Phase,
-    sums: Option<(EvalSums, Option<EvalSums>)>,
-    /// The posterior the evaluation in progress draws from.
-    eval_posterior: Option<Posterior>,
+    /// The evaluation in progress.
+    evaluation: Option<Evaluation>,
     history: Vec<EpochRecord>,
     best: Option<Best>,
     summary: Option<Summary>,
 }
 
 impl Trainer {
-    /// A new run on `device`: data drawn, model initialised, nothing trained yet.
-    pub fn new(config: Config, device: Device, noise: Noise) -> Result<Self, ConfigError> {
+    /// A new run on `device`: data drawn, model initialised, nothing trained yet. Every random
+    /// stream is forked from `config.seed`; the weight noise comes from `noise`.
+    pub fn new(config: Config, device: Device, noise: NoiseSource) -> Result<Self, ConfigError> {
         config.validate()?;
         let data = Dataset::generate(&config);
-        let mut rng = Rng::new(config.seed ^ 0x5EED_0FB4_E5E5);
-        let model = Regressor::init(&config, &mut rng, &device);
+        let seed = config.seed;
+        let model = Regressor::init(&config, &mut Rng::stream(seed, Stream::Init), &device);
         let optim = AdamW::new(
             AdamWSettings {
                 beta1: config.beta1,
@@ -163,8 +89,8 @@ impl Trainer {
         };
         let eval_train = EvalSet::new(&train_x, &train_y, config.batch_size, &device);
         let (eval_val, eval_test) = (set(&data.val), set(&data.test));
-        device.seed(config.seed);
-        let mut shuffle = rng.fork();
+        device.seed(seed);
+        let mut shuffle = Rng::stream(seed, Stream::Shuffle);
         let order = shuffle.permutation(config.n_train);
         Ok(Self {
             train_x,
@@ -174,13 +100,14 @@ impl Trainer {
             eval_test,
             model,
             optim,
-            noise,
+            train_noise: Noise::for_stream(noise, seed, Stream::TrainNoise),
+            eval_noise: Noise::for_stream(noise, seed, Stream::EvalNoise),
+            predictive_noise: Noise::for_stream(noise, seed, Stream::PredictiveNoise),
             shuffle,
             order,
             epochs_done: 0,
             phase: Phase::Train { batch: 0 },
-            sums: None,
-            eval_posterior: None,
+            evaluation: None,
             history: Vec::new(),
             best: None,
             summary: None,
@@ -210,6 +137,11 @@ impl Trainer {
         &self.model
     }
 
+    /// The optimiser (its per-parameter step counts show which parameters were updated).
+    pub fn optimizer(&self) -> &AdamW {
+        &self.optim
+    }
+
     /// Trainable scalars (a mu and a rho per weight and bias).
     pub fn n_parameters(&self) -> usize {
         2 * self.model.n_weights()
@@ -235,9 +167,21 @@ impl Trainer {
         self.phase == Phase::Done
     }
 
-    /// The noise source (host or device) of the weight draws.
-    pub(crate) fn noise_mut(&mut self) -> &mut Noise {
-        &mut self.noise
+    /// The posterior predictive of the current model at `points` inputs evenly spaced on
+    /// [−3, 3], from `samples` independent weight draws (its own noise stream).
+    pub async fn predictive(
+        &mut self,
+        samples: usize,
+        points: usize,
+    ) -> Result<Predictive, TrainError> {
+        predictive::predictive(
+            &self.model,
+            &self.data.scaler,
+            &self.device,
+            (samples, points),
+            &mut self.predictive_noise,
+        )
+        .await
     }
 
     /// Stage of epoch `epoch` (0-based).
@@ -334,7 +278,7 @@ impl Trainer {
             Stage::Warmup => (tracked.forward_mean(x) - y).powi_scalar(2).mean(),
             Stage::Vi => {
                 let s = self.elbo_settings(self.config.train_mc_samples);
-                elbo_step(&tracked, x, y, &s, &mut self.noise).loss
+                elbo_step(&tracked, x, y, &s, &mut self.train_noise).loss
             }
         };
         let grads = loss.backward();
@@ -365,56 +309,31 @@ impl Trainer {
         }
     }
 
-    fn eval_mc(&self) -> McSamples {
-        McSamples {
-            elbo: self.config.eval_mc_elbo,
-            rmse: self.config.eval_mc_rmse,
-        }
-    }
-
     async fn evaluate(&mut self, index: usize) -> Result<Event, TrainError> {
-        let n_train = self.eval_train.batches.len();
-        let (x, y) = if index < n_train {
-            self.eval_train.batches[index].clone()
-        } else {
-            self.eval_val.batches[index - n_train].clone()
-        };
+        let sets = (&self.eval_train, &self.eval_val);
         let y_std = self.data.scaler.y_std;
-        // The model is fixed during an evaluation: one posterior serves all of its batches.
-        if index == 0 || self.eval_posterior.is_none() {
-            self.eval_posterior = Some(self.model.posterior());
-        }
-        let posterior = self.eval_posterior.as_ref().expect("set above");
-        let sums = eval_batch(posterior, x, y, self.eval_mc(), y_std, &mut self.noise);
-        self.sums = Some(match (self.sums.take(), index < n_train) {
-            (None, _) => (sums, None),
-            (Some((t, None)), true) => (t.plus(sums), None),
-            (Some((t, None)), false) => (t, Some(sums)),
-            (Some((t, Some(v))), _) => (t, Some(v.plus(sums))),
-        });
+        let evaluation = self
+            .evaluation
+            .get_or_insert_with(|| Evaluation::new(&self.model));
+        let more = evaluation.batch(index, sets, &self.config, y_std, &mut self.eval_noise);
         let epoch = self.epochs_done + 1;
-        if index + 1 < n_train + self.eval_val.batches.len() {
+        if more {
             self.phase = Phase::Evaluate { index: index + 1 };
             return Ok(Event::Evaluated { epoch });
         }
-        let (t, v) = self.sums.take().expect("sums of this evaluation");
-        let v = v.expect("validation sums");
-        let posterior = self
-            .eval_posterior
-            .take()
-            .expect("posterior of this evaluation");
-        let kl = posterior.kl(self.config.prior_sigma);
-        let n = read_scalars(vec![t.nll_sum, t.sq_sum, v.nll_sum, v.sq_sum, kl])
-            .await
-            .map_err(TrainError)?;
-        let kl = n[4] / self.config.num_batches() as f64;
-        let train = self.split_metrics(n[0], n[1], kl, self.eval_train.len);
-        let val = self.split_metrics(n[2], n[3], kl, self.eval_val.len);
+        let evaluation = self.evaluation.take().expect("inserted above");
+        let (train, val) = match evaluation.finish(sets, &self.config).await {
+            Ok(metrics) => metrics,
+            Err(e) => {
+                self.phase = Phase::Evaluate { index: 0 };
+                return Err(TrainError(e));
+            }
+        };
         let stage = self.stage_of(self.epochs_done);
         let record = EpochRecord {
             epoch,
             stage,
-            lr: self.lr_during(self.epochs_done + 1),
+            next_lr: self.lr_during(self.epochs_done + 1),
             train,
             val,
         };
@@ -443,16 +362,6 @@ impl Trainer {
         Ok(Event::Epoch(record))
     }
 
-    fn split_metrics(&self, nll_sum: f64, sq_sum: f64, kl: f64, n: usize) -> SplitMetrics {
-        let nll = nll_sum / n as f64;
-        SplitMetrics {
-            elbo: nll + self.config.kl_weight * kl,
-            nll,
-            kl,
-            rmse: (sq_sum / n as f64).sqrt(),
-        }
-    }
-
     async fn test(&mut self) -> Result<Event, TrainError> {
         let best = self.best.clone().expect("at least one evaluated epoch");
         self.model = best.model;
@@ -461,22 +370,16 @@ impl Trainer {
             rmse: self.config.test_mc_rmse,
         };
         let y_std = self.data.scaler.y_std;
-        let posterior = self.model.posterior();
-        let mut total: Option<EvalSums> = None;
-        for (x, y) in self.eval_test.batches.clone() {
-            let s = eval_batch(&posterior, x, y, mc, y_std, &mut self.noise);
-            total = Some(match total {
-                None => s,
-                Some(t) => t.plus(s),
-            });
-        }
-        let t = total.expect("a non-empty test split");
-        let kl = posterior.kl(self.config.prior_sigma);
-        let n = read_scalars(vec![t.nll_sum, t.sq_sum, kl])
-            .await
-            .map_err(TrainError)?;
-        let kl = n[2] / self.config.num_batches() as f64;
-        let test = self.split_metrics(n[0], n[1], kl, self.eval_test.len);
+        let test = score_split(
+            &self.model,
+            &self.eval_test,
+            mc,
+            &self.config,
+            y_std,
+            &mut self.eval_noise,
+        )
+        .await
+        .map_err(TrainError)?;
         let diagnostics = Diagnostics::compute(&self.history, self.config.ema_alpha)
             .expect("the VI stage has at least one epoch");
         let summary = Summary {

@@ -1,6 +1,6 @@
 //! The whole quick preset on a CPU backend, held against the tutorial's own numbers.
 
-use bbb_core::{Backend, Config, Event, Noise, Phase, Stage, Trainer};
+use bbb_core::{Backend, Config, Event, NoiseSource, Phase, Stage, Trainer};
 use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
@@ -19,7 +19,18 @@ fn cpu_trainer(config: Config) -> Trainer {
         .into_iter()
         .find_map(Backend::cpu_device)
         .expect("a CPU backend");
-    Trainer::new(config.clone(), device, Noise::host(config.seed)).unwrap()
+    Trainer::new(config, device, NoiseSource::Host).unwrap()
+}
+
+/// A few epochs with light evaluation: enough to exercise every phase quickly.
+fn short(warmup_epochs: usize, vi_epochs: usize) -> Config {
+    Config {
+        warmup_epochs,
+        vi_epochs,
+        eval_mc_elbo: 1,
+        eval_mc_rmse: 2,
+        ..Config::quick()
+    }
 }
 
 #[test]
@@ -47,9 +58,25 @@ fn quick_preset_lands_in_the_tutorials_range() {
     let vi: Vec<_> = h.iter().filter(|r| r.stage == Stage::Vi).collect();
     assert!(vi.last().unwrap().train.elbo < vi[0].train.elbo);
     assert!(vi.last().unwrap().train.kl < vi[0].train.kl);
-    // Learning rate: constant in warmup, cosine to lr_min at the last VI epoch.
-    assert!(h[..10].iter().all(|r| r.lr == 4e-4));
-    assert!((h[89].lr - 1e-4).abs() < 1e-12);
+    // Learning rate: constant in warmup; VI epoch k trains at the SPEC's cosine of t = k − 1
+    // (the scheduler steps after each epoch) and records the rate after it, t = k.
+    let spec = |t: f64| 1e-4 + 3e-4 * (1.0 + (std::f64::consts::PI * t / 80.0).cos()) / 2.0;
+    assert!(h[..9].iter().all(|r| r.next_lr == 4e-4));
+    assert_eq!(
+        t.lr_during(10),
+        4e-4,
+        "the first VI epoch trains at the base rate"
+    );
+    for k in [1usize, 20, 40, 80] {
+        assert!(
+            (t.lr_during(9 + k) - spec(k as f64 - 1.0)).abs() < 1e-15,
+            "VI epoch {k}"
+        );
+        assert!(
+            (h[9 + k].next_lr - spec(k as f64)).abs() < 1e-15,
+            "after VI epoch {k}"
+        );
+    }
     // After the run the predictive is available and sensible.
     let p = ready(t.predictive(100, 50)).unwrap();
     assert_eq!(p.mean.len(), 50);
@@ -70,13 +97,7 @@ fn quick_preset_lands_in_the_tutorials_range() {
 
 #[test]
 fn stepping_is_bounded_and_resumable() {
-    let config = Config {
-        warmup_epochs: 1,
-        vi_epochs: 2,
-        eval_mc_elbo: 1,
-        eval_mc_rmse: 2,
-        ..Config::quick()
-    };
+    let config = short(1, 2);
     let mut t = cpu_trainer(config);
     let mut phases = Vec::new();
     let mut epochs = 0;
@@ -118,4 +139,80 @@ fn same_seed_same_run() {
     };
     assert_eq!(run(config.clone()), run(config.clone()));
     assert_ne!(run(config.clone()), run(Config { seed: 14, ..config }));
+}
+
+/// The page redraws the predictive while training; those draws come from their own stream, so
+/// a run with them ends exactly where a run without them (the CLI's) does.
+#[test]
+fn predictive_draws_leave_the_run_unchanged() {
+    let config = short(1, 2);
+    let plain = {
+        let mut t = cpu_trainer(config.clone());
+        ready(t.run_to_end()).unwrap()
+    };
+    let mut t = cpu_trainer(config.clone());
+    let with_plots = loop {
+        match ready(t.step()).unwrap() {
+            Event::Epoch(_) => {
+                ready(t.predictive(config.live_samples, config.live_grid_points)).unwrap();
+            }
+            Event::Finished(s) => break s,
+            _ => {}
+        }
+    };
+    assert_eq!(plain, with_plots);
+}
+
+/// The warmup trains the means alone: the rhos get no gradient, so AdamW neither steps nor
+/// decays them, and their own step count (and bias correction) starts at the first VI step.
+#[test]
+fn warmup_leaves_the_rhos_alone() {
+    let config = short(2, 1);
+    let mut t = cpu_trainer(config.clone());
+    let is_rho = |i: usize| i % 4 == 1 || i % 4 == 3;
+    let values = |t: &Trainer| -> Vec<Vec<f32>> {
+        t.model()
+            .params()
+            .into_iter()
+            .map(|p| p.into_data().try_into_vec_as::<f32>().unwrap())
+            .collect()
+    };
+    let start = values(&t);
+    while t.progress().epochs_done < 2 {
+        ready(t.step()).unwrap();
+    }
+    let warm = values(&t);
+    let warmup_steps = 2 * config.num_batches();
+    for (i, (a, b)) in start.iter().zip(&warm).enumerate() {
+        let steps = t.optimizer().steps(i);
+        if is_rho(i) {
+            assert_eq!(a, b, "rho tensor {i} moved during the warmup");
+            assert_eq!(steps, 0, "rho tensor {i} was stepped during the warmup");
+        } else {
+            assert_ne!(a, b, "mean tensor {i} did not train");
+            assert_eq!(steps as usize, warmup_steps, "mean tensor {i}");
+        }
+    }
+    // The first VI step: bias correction at step 1 makes Adam's move lr·g/|g|, so no rho moves
+    // by more than lr (plus its tiny decay), and those with a real gradient move by about lr.
+    ready(t.step()).unwrap();
+    let vi = values(&t);
+    let mut moved_by_lr = 0;
+    for i in (0..vi.len()).filter(|&i| is_rho(i)) {
+        assert_eq!(t.optimizer().steps(i), 1, "rho tensor {i}");
+        for (a, b) in warm[i].iter().zip(&vi[i]) {
+            let d = (a - b).abs() as f64;
+            assert!(
+                d <= config.lr * 1.01,
+                "rho moved by {d} at the first VI step"
+            );
+            if (d - config.lr).abs() < 0.02 * config.lr {
+                moved_by_lr += 1;
+            }
+        }
+    }
+    assert!(
+        moved_by_lr > 100,
+        "only {moved_by_lr} rhos moved by about lr"
+    );
 }

@@ -2,7 +2,7 @@
 //! (burn's flex backend, compiled with wasm SIMD) otherwise.
 
 use bbb_core::burn::tensor::Device;
-use bbb_core::{Backend, Noise};
+use bbb_core::{Backend, NoiseSource};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
@@ -17,6 +17,34 @@ pub enum BackendChoice {
     Webgpu = "webgpu",
     /// The CPU.
     Cpu = "cpu",
+}
+
+impl BackendChoice {
+    /// Every choice, in the order the page lists them.
+    pub const ALL: [BackendChoice; 3] = [
+        BackendChoice::Auto,
+        BackendChoice::Webgpu,
+        BackendChoice::Cpu,
+    ];
+
+    /// The name a link's address uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            BackendChoice::Auto => "auto",
+            BackendChoice::Webgpu => "webgpu",
+            BackendChoice::Cpu => "cpu",
+            _ => "auto",
+        }
+    }
+
+    /// What the page's menu says.
+    pub fn label(self) -> &'static str {
+        match self {
+            BackendChoice::Auto => "best available",
+            BackendChoice::Webgpu => "WebGPU",
+            _ => "CPU",
+        }
+    }
 }
 
 thread_local! {
@@ -100,17 +128,17 @@ const SOFTWARE_ADAPTER: &str = "this browser's WebGPU is a software fallback, mu
 pub struct Opened {
     pub device: Device,
     pub backend: Backend,
-    pub noise: Noise,
+    pub noise: NoiseSource,
     pub note: Option<String>,
 }
 
 /// Opens the backend the page asked for, falling back to the CPU when WebGPU cannot start.
-pub async fn open(choice: BackendChoice, seed: u64) -> Opened {
+pub async fn open(choice: BackendChoice) -> Opened {
     crate::run_static_constructors();
     let cpu = |note| Opened {
         device: Backend::Flex.cpu_device().expect("flex is compiled in"),
         backend: Backend::Flex,
-        noise: Noise::host(seed),
+        noise: NoiseSource::Host,
         note,
     };
     if choice == BackendChoice::Cpu {
@@ -129,7 +157,7 @@ pub async fn open(choice: BackendChoice, seed: u64) -> Opened {
         Ok(device) => Opened {
             device,
             backend: Backend::Wgpu,
-            noise: Noise::Device,
+            noise: NoiseSource::Device,
             note: None,
         },
         Err(why) => cpu(Some(format!("{why}; training on the CPU instead"))),

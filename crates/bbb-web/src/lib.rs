@@ -11,9 +11,9 @@ mod settings;
 
 pub use backend::{webgpu_adapter_available, BackendChoice};
 pub use session::Session;
-pub use settings::{check_setting, default_settings};
+pub use settings::{backend_list, check_settings, default_settings, preset_list, settings_table};
 
-#[cfg(target_family = "wasm")]
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
 #[allow(unsafe_code)]
 unsafe extern "C" {
     /// The linker-made function that runs every static constructor of the module (burn's GPU
@@ -31,11 +31,17 @@ unsafe extern "C" {
 /// backend calls it again (a no-op then) for hosts that skip the start function, such as the
 /// wasm test runner.
 pub(crate) fn run_static_constructors() {
-    #[cfg(target_family = "wasm")]
+    #[cfg(all(target_family = "wasm", target_os = "unknown"))]
     {
         static ONCE: std::sync::Once = std::sync::Once::new();
         #[allow(unsafe_code)]
-        // SAFETY: guarded to run once, before any code that relies on the registrations.
+        // SAFETY: `__wasm_call_ctors` only runs the module's static constructors, which register
+        // burn's compiler dialects and touch nothing else. The invariant: once this explicit
+        // call has been made, no code that uses those registrations may run before it returns,
+        // and the constructors never run twice. `Once` gives the second; the first holds because
+        // `start` calls this at instantiation, before any export can be called, and every path
+        // to a GPU device (`backend::open`) calls it again first (a no-op after the first time)
+        // for hosts that skip `start`, such as the wasm test runner.
         ONCE.call_once(|| unsafe { __wasm_call_ctors() });
     }
 }

@@ -1,6 +1,7 @@
 //! The one exported stateful object. The page creates a `Session`, calls `step` from its
 //! animation loop (one call in flight at a time), and asks for metrics and drawings.
 
+use bbb_core::metrics::MIN_NONINCREASE_RATIO;
 use bbb_core::{Backend, Config, Event, Phase, Predictive, Stage, Trainer};
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlCanvasElement;
@@ -36,15 +37,15 @@ fn stage_name(stage: Stage) -> &'static str {
 
 #[wasm_bindgen]
 impl Session {
-    /// Starts a run with `settings` (`{ preset, "kl-weight", "prior-sigma", "mc-elbo",
-    /// "mc-rmse", lr, "vi-epochs", seed }`, values as text) on the chosen backend.
+    /// Starts a run with `settings` (`{ preset, <setting name>: text, … }`, any table setting)
+    /// on the chosen backend.
     pub async fn create(settings: JsValue, backend: BackendChoice) -> Result<Session, JsError> {
         let config = config_from(&settings)?;
         Self::with_config(config, backend).await
     }
 
     async fn with_config(config: Config, choice: BackendChoice) -> Result<Session, JsError> {
-        let opened = open(choice, config.seed).await;
+        let opened = open(choice).await;
         let trainer = Trainer::new(config, opened.device, opened.noise).map_err(error)?;
         Ok(Session {
             trainer,
@@ -92,7 +93,7 @@ impl Session {
         let mut epoch_done = false;
         while !self.trainer.is_done() {
             let event = self.trainer.step().await.map_err(|e| {
-                self.error = Some(e.0.clone());
+                self.error = Some(e.to_string());
                 error(e)
             })?;
             if matches!(event, Event::Epoch(_) | Event::Finished(_)) {
@@ -164,13 +165,14 @@ impl Session {
             ("trainElbo", opt(last.map(|r| r.train.elbo))),
             ("valElbo", opt(last.map(|r| r.val.elbo))),
             ("valRmse", opt(last.map(|r| r.val.rmse))),
-            ("lr", opt(last.map(|r| r.lr))),
+            ("nextLr", opt(last.map(|r| r.next_lr))),
             ("testElbo", opt(s.map(|s| s.test.elbo))),
             ("testNll", opt(s.map(|s| s.test.nll))),
             ("testKl", opt(s.map(|s| s.test.kl))),
             ("testRmse", opt(s.map(|s| s.test.rmse))),
             ("emaElboDelta", opt(d.map(|d| d.ema_elbo_delta))),
             ("emaRatio", opt(d.map(|d| d.ema_elbo_nonincrease_ratio))),
+            ("ratioThreshold", num(MIN_NONINCREASE_RATIO)),
             (
                 "diagnostics",
                 d.map_or(JsValue::NULL, |d| {
@@ -180,12 +182,19 @@ impl Session {
         ])
     }
 
-    /// Recomputes the posterior predictive on `points` grid inputs from `samples` draws.
+    /// Recomputes the posterior predictive: the light one redrawn while training (`live`), or
+    /// the final one. Its sizes are settings (`live-samples`, `predictive-samples`, …).
     #[wasm_bindgen(js_name = refreshPredictive)]
-    pub async fn refresh_predictive(&mut self, samples: u32, points: u32) -> Result<(), JsError> {
+    pub async fn refresh_predictive(&mut self, live: bool) -> Result<(), JsError> {
+        let c = self.trainer.config();
+        let sizes = if live {
+            (c.live_samples, c.live_grid_points)
+        } else {
+            (c.predictive_samples, c.grid_points)
+        };
         let p = self
             .trainer
-            .predictive(samples as usize, points as usize)
+            .predictive(sizes.0, sizes.1)
             .await
             .map_err(error)?;
         self.predictive = Some(p);

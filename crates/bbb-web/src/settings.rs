@@ -1,81 +1,129 @@
-//! The page's settings: a preset plus text fields, turned into a validated `Config` here so the
-//! JavaScript never interprets a number.
+//! The page's settings, from the core's one table: the form's fields, the keys a link's address
+//! may carry, the preset defaults and the checks all come from `bbb_core::settings`, so the
+//! JavaScript never lists a setting or interprets a number.
 
-use bbb_core::{Config, Preset};
+use bbb_core::settings::{Kind, SETTINGS};
+use bbb_core::{Config, ConfigError, Preset};
 use wasm_bindgen::prelude::*;
 
-use crate::js::{error, object};
+use crate::backend::BackendChoice;
+use crate::js::{error, num, object};
 
-/// Fields the page offers, with the `Config::set` name each maps to.
-pub const FIELDS: [&str; 7] = [
-    "kl-weight",
-    "prior-sigma",
-    "mc-elbo",
-    "mc-rmse",
-    "lr",
-    "vi-epochs",
-    "seed",
-];
+fn get(settings: &JsValue, key: &str) -> Option<String> {
+    let v = js_sys::Reflect::get(settings, &JsValue::from_str(key)).ok()?;
+    v.as_string().or_else(|| v.as_f64().map(|n| n.to_string()))
+}
 
-/// Reads `settings.preset` and every field in [`FIELDS`] present in `settings`.
-pub fn config_from(settings: &JsValue) -> Result<Config, JsError> {
-    let get = |k: &str| js_sys::Reflect::get(settings, &JsValue::from_str(k)).ok();
-    let preset = get("preset")
-        .and_then(|v| v.as_string())
-        .unwrap_or_else(|| "quick".into());
-    let mut config = Config::preset(Preset::parse(&preset).map_err(error)?);
-    for name in FIELDS.iter().chain(&["warmup-epochs"]) {
-        if let Some(text) = get(name).and_then(|v| text_of(&v)) {
-            config.set(name, &text).map_err(error)?;
+/// Reads `settings.preset` and every table setting present in `settings` (values as text),
+/// and checks the whole configuration; the error names the first setting at fault.
+pub fn try_config(settings: &JsValue) -> Result<Config, ConfigError> {
+    let preset = get(settings, "preset").unwrap_or_else(|| "quick".into());
+    let mut config = Config::preset(Preset::parse(&preset)?);
+    for s in SETTINGS {
+        if let Some(text) = get(settings, s.name) {
+            config.set(s.name, &text)?;
         }
     }
-    config.validate().map_err(error)?;
+    config.validate()?;
     Ok(config)
 }
 
-fn text_of(v: &JsValue) -> Option<String> {
-    if let Some(s) = v.as_string() {
-        return Some(s);
-    }
-    v.as_f64().map(|n| n.to_string())
+/// [`try_config`] with the error as a message for the page.
+pub fn config_from(settings: &JsValue) -> Result<Config, JsError> {
+    try_config(settings).map_err(error)
 }
 
-/// Checks one field against `preset`: `undefined` when fine, else a message for the student.
-#[wasm_bindgen(js_name = checkSetting)]
-pub fn check_setting(preset: &str, name: &str, text: &str) -> Option<String> {
-    let preset = match Preset::parse(preset) {
-        Ok(p) => p,
-        Err(e) => return Some(e.0),
-    };
-    if !FIELDS.contains(&name) {
-        return Some(format!("unknown setting '{name}'"));
-    }
-    let mut config = Config::preset(preset);
-    if let Err(e) = config.set(name, text) {
-        return Some(e.0);
-    }
-    config.validate().err().map(|e| e.0)
+/// The table as the page needs it: one `{ name, label, kind, min, minExclusive, max, unit,
+/// help, onPage }` per setting, in display order.
+#[wasm_bindgen(js_name = settingsTable)]
+pub fn settings_table() -> js_sys::Array {
+    SETTINGS
+        .iter()
+        .map(|s| {
+            object(&[
+                ("name", s.name.into()),
+                ("label", s.label.into()),
+                (
+                    "kind",
+                    match s.kind {
+                        Kind::Whole => "whole",
+                        Kind::Real => "real",
+                    }
+                    .into(),
+                ),
+                ("min", num(s.range.min)),
+                ("minExclusive", s.range.min_exclusive.into()),
+                ("max", num(s.range.max)),
+                ("unit", s.unit.into()),
+                ("help", s.help.into()),
+                ("onPage", s.offered.page.into()),
+            ])
+        })
+        .collect()
 }
 
-/// The preset's values of every field, as text, for filling the form.
+/// The presets, `{ name, label }`, the label saying how many epochs each trains.
+#[wasm_bindgen(js_name = presetList)]
+pub fn preset_list() -> js_sys::Array {
+    Preset::ALL
+        .iter()
+        .map(|&p| {
+            let c = Config::preset(p);
+            let label = format!(
+                "{} ({} + {} epochs)",
+                p.name(),
+                c.warmup_epochs,
+                c.vi_epochs
+            );
+            object(&[("name", p.name().into()), ("label", label.into())])
+        })
+        .collect()
+}
+
+/// The backend choices, `{ name, label }`.
+#[wasm_bindgen(js_name = backendList)]
+pub fn backend_list() -> js_sys::Array {
+    BackendChoice::ALL
+        .iter()
+        .map(|b| object(&[("name", b.name().into()), ("label", b.label().into())]))
+        .collect()
+}
+
+/// The preset's value of every setting, as text, for filling the form.
 #[wasm_bindgen(js_name = defaultSettings)]
 pub fn default_settings(preset: &str) -> Result<JsValue, JsError> {
-    let c = Config::preset(Preset::parse(preset).map_err(error)?);
-    let values = [
-        c.kl_weight.to_string(),
-        c.prior_sigma.to_string(),
-        c.eval_mc_elbo.to_string(),
-        c.eval_mc_rmse.to_string(),
-        c.lr.to_string(),
-        c.vi_epochs.to_string(),
-        c.seed.to_string(),
-    ];
-    let fields: Vec<(&str, JsValue)> = FIELDS
+    let preset = Preset::parse(preset).map_err(error)?;
+    let fields: Vec<(&str, JsValue)> = SETTINGS
         .iter()
-        .zip(values)
-        .map(|(k, v)| (*k, JsValue::from_str(&v)))
+        .map(|s| (s.name, s.default_text(preset).into()))
         .collect();
     Ok(object(&fields))
+}
+
+/// Checks a whole form (`{ preset, name: text, … }`): `{ name: message }` for every setting at
+/// fault (empty when all is well). Each field is checked alone, then the settings together.
+#[wasm_bindgen(js_name = checkSettings)]
+pub fn check_settings(settings: JsValue) -> JsValue {
+    let mut faults: Vec<(&str, JsValue)> = Vec::new();
+    let preset = get(&settings, "preset").unwrap_or_else(|| "quick".into());
+    let preset = match Preset::parse(&preset) {
+        Ok(p) => p,
+        Err(e) => return object(&[("preset", e.message.into())]),
+    };
+    let mut config = Config::preset(preset);
+    for s in SETTINGS {
+        if let Some(text) = get(&settings, s.name) {
+            if let Err(e) = config.set(s.name, &text) {
+                faults.push((s.name, e.message.into()));
+            }
+        }
+    }
+    if faults.is_empty() {
+        if let Err(e) = config.validate() {
+            faults.push((e.setting.unwrap_or("preset"), e.message.into()));
+        }
+    }
+    object(&faults)
 }
 
 /// A fresh seed from the browser's entropy (the "new seed" button).

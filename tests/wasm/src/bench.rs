@@ -9,7 +9,7 @@
 //! WebGPU against the CPU backend, measured in the same run.
 
 use bbb_core::burn::tensor::{Device, Distribution, Tensor};
-use bbb_core::{Backend, Config, Noise, Trainer};
+use bbb_core::{Backend, Config, NoiseSource, Trainer};
 use wasm_bindgen_test::*;
 
 fn now() -> f64 {
@@ -45,7 +45,7 @@ struct Costs {
     vi_epoch_ms: f64,
 }
 
-async fn measure(device: &Device, noise: Noise) -> Costs {
+async fn measure(device: &Device, noise: NoiseSource) -> Costs {
     let normal = Distribution::Normal(0.0, 1.0);
     // The evaluation's shape: 10 weight draws of a 72 × 72 layer over a 128-row batch.
     let x = Tensor::<3>::random([10, 128, 72], normal, device);
@@ -87,8 +87,8 @@ async fn bench_webgpu_against_cpu() {
         .init_async()
         .await
         .expect("this benchmark needs Chromium with --enable-unsafe-webgpu");
-    let c = measure(&cpu, Noise::host(13)).await;
-    let g = measure(&gpu, Noise::Device).await;
+    let c = measure(&cpu, NoiseSource::Host).await;
+    let g = measure(&gpu, NoiseSource::Device).await;
     log("what (quick preset shapes)              CPU flex     WebGPU   WebGPU / CPU".into());
     for (what, c, g) in [
         (
