@@ -119,7 +119,7 @@ async function snapshot(page) {
 
 // Train a few epochs, pause, type hostile text into every field; each gets an inline message,
 // and the paused run (epoch, curves, metrics) is untouched. Putting each value back keeps it.
-// Then Train resumes the same run: the next epoch shown is the one after.
+// Then Train resumes the same run: the next epoch shown comes after the paused one.
 async function hostileInputKeepsThePausedRun(page, label) {
   await page.locator('[data-testid="train"]').click();
   await waitEpoch(page, 3, 120_000);
@@ -165,8 +165,10 @@ async function hostileInputKeepsThePausedRun(page, label) {
     resumedAt,
     { timeout: 120_000, polling: 20 },
   );
+  // The progress line redraws a few times a second, so a fast epoch may pass unseen; a new run
+  // would show epoch 0 or 1 first.
   const next = await firstShown.jsonValue();
-  check(next === resumedAt + 1, `${label} Train resumes the same run (epoch ${resumedAt} → ${next})`);
+  check(next > resumedAt, `${label} Train resumes the same run (epoch ${resumedAt} → ${next})`);
 }
 
 // Resize the window over and over while the WebGPU run steps: every redraw goes through the

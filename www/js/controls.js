@@ -12,7 +12,8 @@ function fillSelect(select, entries) {
 
 function field(setting) {
   const label = document.createElement("label");
-  label.title = setting.help;
+  const unit = setting.unit ? ` ${setting.unit}` : "";
+  label.title = `${setting.help}: ${setting.minExclusive ? "above " : ""}${setting.min} to ${setting.max}${unit}`;
   const input = document.createElement("input");
   input.name = setting.name;
   input.inputMode = setting.kind === "whole" ? "numeric" : "decimal";
