@@ -79,11 +79,68 @@ async function colouredPixels(page, testid, [r, g, b], tol) {
 const MEAN_RGB = [31, 119, 180];
 const BAND_RGB = [210, 228, 240];
 
+// The noise's part of the total band (PURPLE at 20 % over white), the prior functions (PURPLE),
+// the initial ones (BROWN), and the histogram bars (BLUE and GREEN at 75 % over white).
+const NOISE_RGB = [234, 225, 242];
+const PURPLE_RGB = [148, 103, 189];
+const BROWN_RGB = [140, 86, 75];
+const SIGMA_BAR_RGB = [87, 153, 199];
+const SNR_BAR_RGB = [97, 184, 97];
+
+// The sampled networks: TEAL at 50 % over whatever lies below (low red, green ≈ blue).
+async function tealPixels(page) {
+  return page.evaluate(() => {
+    const c = document.querySelector('[data-testid="plot-predictive"]');
+    const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      if (d[i] < 150 && d[i + 1] > d[i] + 40 && Math.abs(d[i + 1] - d[i + 2]) < 20) n++;
+    }
+    return n;
+  });
+}
+
 async function checkPredictiveInk(page, label) {
   const band = await colouredPixels(page, "plot-predictive", BAND_RGB, 6);
   const mean = await colouredPixels(page, "plot-predictive", MEAN_RGB, 12);
-  check(band > 1_500, `${label} predictive band drawn (${band} band-coloured pixels)`);
+  const noise = await colouredPixels(page, "plot-predictive", NOISE_RGB, 6);
+  const teal = await tealPixels(page);
+  // The sampled networks cover much of the narrow weights band; the legend's swatch holds ~160.
+  check(band > 600, `${label} predictive band drawn (${band} band-coloured pixels)`);
   check(mean > 1_500, `${label} predictive mean drawn (${mean} mean-coloured pixels)`);
+  check(noise > 3_000, `${label} noise part of the total band drawn (${noise} pixels)`);
+  check(teal > 2_000, `${label} sampled networks drawn (${teal} teal pixels)`);
+}
+
+// The figures of the posterior, each by the colours of its own elements, and their numbers.
+async function checkPosteriorFigures(page, label) {
+  const prior = await colouredPixels(page, "plot-before", PURPLE_RGB, 30);
+  const initial = await colouredPixels(page, "plot-before", BROWN_RGB, 30);
+  check(prior > 4_000 && initial > 2_000, `${label} prior (${prior}) and initial (${initial}) functions drawn`);
+  const cw = await colouredPixels(page, "plot-calibration", MEAN_RGB, 12);
+  const ct = await colouredPixels(page, "plot-calibration", PURPLE_RGB, 12);
+  check(cw > 1_000 && ct > 1_000, `${label} reliability lines drawn (${cw} blue, ${ct} purple pixels)`);
+  const sb = await colouredPixels(page, "plot-weights", SIGMA_BAR_RGB, 6);
+  const nb = await colouredPixels(page, "plot-weights", SNR_BAR_RGB, 6);
+  check(sb > 2_000 && nb > 4_000, `${label} weight histograms drawn (${sb} σ-bar, ${nb} ratio-bar pixels)`);
+  const num = async (id) => Number(await value(page, id));
+  const [w95, t95, noise, crps] = [
+    await num("coverage-weights"), await num("coverage-total"), await num("noise-hat"), await num("crps"),
+  ];
+  check(w95 > 0 && t95 > w95 && t95 <= 1, `${label} 95 % coverage: weights only ${w95}, with noise ${t95}`);
+  check(noise > 0.05 && noise < 0.15 && crps > 0, `${label} noise estimate ${noise}, CRPS ${crps}`);
+  // New networks: the figure changes, the numbers stay.
+  const sum = await canvasSum(page, "plot-predictive");
+  const shown = await text(page, "coverage-total");
+  await page.locator('[data-testid="resample"]').click();
+  await page.waitForFunction((s) => {
+    const c = document.querySelector('[data-testid="plot-predictive"]');
+    const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    let h = 0;
+    for (let i = 0; i < d.length; i++) h = (h * 31 + d[i]) >>> 0;
+    return h !== s;
+  }, sum, { timeout: 30_000, polling: 100 });
+  check((await text(page, "coverage-total")) === shown, `${label} new networks drawn, numbers kept`);
 }
 
 const text = (page, id) => page.locator(`[data-testid="${id}"]`).innerText();
@@ -200,7 +257,9 @@ async function pageMatchesCli(browser, server, label) {
   execFileSync(cli, args, { stdio: "ignore" });
   const summary = JSON.parse(await readFile(join(out, "summary.json"), "utf8"));
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  const hash = new URLSearchParams({ preset: "quick", backend: "cpu", ...flags }).toString();
+  // Without live figures the page draws only the final predictive, as the CLI does: the same
+  // predictive draws, so the same calibration.
+  const hash = new URLSearchParams({ preset: "quick", backend: "cpu", "live-views": "0", ...flags }).toString();
   await page.goto(`${server.url}#${hash}`);
   await waitStatus(page, "ready", 60_000);
   await page.locator('[data-testid="train"]').click();
@@ -211,6 +270,12 @@ async function pageMatchesCli(browser, server, label) {
     ["metric-test-kl", "test_kl"],
     ["metric-best-val-rmse", "best_val_rmse"],
     ["metric-delta", "ema_elbo_delta"],
+    ["noise-hat", "noise_sigma_hat"],
+    ["coverage-total", "coverage_total_95"],
+    ["gaussian-nll", "gaussian_nll"],
+    ["crps", "crps"],
+    ["median-sigma", "median_sigma"],
+    ["prior-spread", "prior_function_spread"],
   ];
   let worst = 0;
   for (const [id, key] of pairs) {
@@ -220,6 +285,62 @@ async function pageMatchesCli(browser, server, label) {
   }
   check(worst < 1e-4, `${label} page and bbb-cli give the same summary (largest relative difference ${worst.toExponential(2)})`);
   await page.close();
+}
+
+// Changing the prior σ redraws the prior functions without training: time from the change to
+// the new figure.
+async function priorRedraw(browser, server, label) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await page.goto(`${server.url}#preset=quick&backend=cpu`);
+  await waitStatus(page, "ready", 60_000);
+  const spread = await text(page, "prior-spread");
+  const sum = await canvasSum(page, "plot-before");
+  const input = page.locator('input[name="prior-sigma"]');
+  await input.fill("0.3");
+  const ms = await page.evaluate(async (s) => {
+    const t0 = performance.now();
+    const el = document.querySelector('input[name="prior-sigma"]');
+    el.dispatchEvent(new Event("change"));
+    const sumOf = () => {
+      const c = document.querySelector('[data-testid="plot-before"]');
+      const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+      let h = 0;
+      for (let i = 0; i < d.length; i++) h = (h * 31 + d[i]) >>> 0;
+      return h;
+    };
+    while (sumOf() === s) await new Promise((r) => setTimeout(r, 5));
+    return performance.now() - t0;
+  }, sum);
+  const after = await text(page, "prior-spread");
+  check(after !== spread, `${label} prior σ 0.9 → 0.3 redraws the prior functions in ${ms.toFixed(0)} ms (spread ±${spread} → ±${after})`);
+  await page.close();
+  return ms;
+}
+
+// The quick preset with the live figures off and on, twice each, alternating, in one browser:
+// what the live predictive, calibration and weight figures cost, and each figure's time per
+// redraw.
+async function liveFiguresCost(browser, server) {
+  const times = { 0: [], 1: [] };
+  let costs = [];
+  for (const live of ["0", "1", "0", "1"]) {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${server.url}#preset=quick&backend=cpu&live-views=${live}`);
+    await waitStatus(page, "ready", 60_000);
+    await page.locator('[data-testid="train"]').click();
+    await waitStatus(page, "done", 600_000);
+    times[live].push(Number((await page.locator("#elapsed").innerText()).replace(" s", "")));
+    if (live === "1") {
+      costs = await page.locator('[data-testid="costs"] tr').evaluateAll((rows) =>
+        rows.map((r) => `${r.dataset.name} ${Number(r.dataset.mean).toFixed(1)} ms`));
+    }
+    await page.close();
+  }
+  const sum = (v) => v.reduce((a, b) => a + b, 0);
+  console.log(`live figures: quick preset ${times[0].map((t) => t.toFixed(1)).join(" / ")} s without, ` +
+    `${times[1].map((t) => t.toFixed(1)).join(" / ")} s with (ratio of the sums ${(sum(times[1]) / sum(times[0])).toFixed(3)})`);
+  console.log(`cost per redraw: ${costs.join(", ")}`);
+  check(costs.length >= 6, `costs of ${costs.length} figures and computations shown on the page`);
 }
 
 async function runOnce(backend) {
@@ -293,6 +414,7 @@ async function runOnce(backend) {
       check(n > 5_000, `${label} ${id} has drawn (${n} inked pixels)`);
     }
     await checkPredictiveInk(page, label);
+    await checkPosteriorFigures(page, label);
     check(foreign.length === 0, `${label} no request beyond the page's own files ${foreign.join(" ")}`);
     check(errors.length === 0, `${label} no page errors ${errors.join(" | ")}`);
     await mkdir(outDir, { recursive: true });
@@ -306,6 +428,8 @@ async function runOnce(backend) {
 
     if (backend === "cpu") {
       await pageMatchesCli(browser, server, label);
+      await priorRedraw(browser, server, label);
+      if (!args.includes("--no-cost")) await liveFiguresCost(browser, server);
       // Embedded in a course page: the same page inside an iframe starts and draws.
       await page.setContent(
         `<h1>Course page</h1><iframe src="${server.url}#preset=quick&backend=cpu" width="1200" height="900"></iframe>`,

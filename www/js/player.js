@@ -6,9 +6,10 @@
 
 const SLICE_MS = 25;
 // Redrawing is not free (a full curves redraw is tens of milliseconds on a slow machine), so the
-// curves redraw at most this often, and the live predictive band about this many times a run.
+// curves redraw at most this often, and the live predictive, calibration and weights about this
+// many times a run (each refresh costs about 0.1 s on the CPU here: the e2e test reports it).
 const CURVES_EVERY_MS = 500;
-const LIVE_PREDICTIVE_UPDATES = 12;
+const LIVE_PREDICTIVE_UPDATES = 8;
 // The progress line updates a few times a second: each update repaints the page.
 const PROGRESS_EVERY_MS = 200;
 
@@ -21,6 +22,10 @@ const yieldToBrowser = () => new Promise((resolve) => {
   channel.port2.postMessage(0);
 });
 const nextFrame = () => new Promise((resolve) => requestAnimationFrame(resolve));
+
+const ALL_FIGURES = { data: true, curves: true, predictive: true, before: true, calibration: true, weights: true };
+// What a new predictive and a new reading of the weights redraw.
+const POSTERIOR_FIGURES = { predictive: true, calibration: true, weights: true };
 
 export class Player {
   constructor(wasm, views, controls) {
@@ -43,6 +48,7 @@ export class Player {
     document.getElementById("pause").addEventListener("click", () => this.pause());
     document.getElementById("step").addEventListener("click", () => this.stepEpoch());
     document.getElementById("reset").addEventListener("click", () => this.restart());
+    document.getElementById("resample").addEventListener("click", () => this.resample());
   }
 
   // Serialises every call into the session: a wasm method that awaits holds the session
@@ -74,7 +80,7 @@ export class Player {
       this.activeSince = null;
       this.lastPredictiveEpoch = -1;
       this.views.showBackend(session.backendLabel, session.note);
-      this.views.redraw(session, { curves: true, predictive: true, data: true });
+      this.views.redraw(session, ALL_FIGURES);
       this.views.showProgress(session.progress(), session.eta(0), 0);
       this.views.showMetrics(session.metrics());
       this.views.showStatus("ready");
@@ -102,7 +108,7 @@ export class Player {
     this.resizePending = true;
     this.run(() => {
       this.resizePending = false;
-      if (this.session) this.views.redraw(this.session, { data: true, curves: true, predictive: true });
+      if (this.session) this.views.redraw(this.session, ALL_FIGURES);
     });
   }
 
@@ -166,22 +172,47 @@ export class Player {
     }
     if (progress.done) {
       this.stop();
-      await session.refreshPredictive(false);
-      this.views.redraw(session, { predictive: true });
-      this.views.showMetrics(session.metrics());
+      await this.refreshPosterior(session, false);
       this.views.showStatus("done");
+      this.views.showCosts();
       return { more: false, drew: true };
     }
     return { more: true, drew };
   }
 
-  // The predictive band moves as the network learns: a light refresh now and then.
+  // The predictive, its calibration and the weights move as the network learns: a light
+  // refresh now and then (unless the address turned the live figures off).
   async livePredictive(session, progress) {
     const every = Math.max(2, Math.round(progress.totalEpochs / LIVE_PREDICTIVE_UPDATES));
-    if (progress.done || progress.epoch - this.lastPredictiveEpoch < every) return false;
+    if (!session.liveViews || progress.done || progress.epoch - this.lastPredictiveEpoch < every) {
+      return false;
+    }
     this.lastPredictiveEpoch = progress.epoch;
-    await session.refreshPredictive(true);
-    this.views.redraw(session, { predictive: true });
+    await this.refreshPosterior(session, true);
     return true;
+  }
+
+  async refreshPosterior(session, live) {
+    const views = this.views;
+    await views.timed(live ? "live predictive" : "final predictive", () => session.refreshPredictive(live));
+    await views.timed("weights read", () => session.refreshWeights());
+    views.redraw(session, POSTERIOR_FIGURES);
+    views.showMetrics(session.metrics());
+  }
+
+  // Fresh sampled networks on the predictive figure; the band and the numbers stay.
+  resample() {
+    this.run(async () => {
+      const session = this.session;
+      if (!session) return;
+      try {
+        await this.views.timed("new networks", () => session.resample());
+      } catch (e) {
+        this.views.showMessage(e.message ?? String(e));
+        return;
+      }
+      this.views.redraw(session, { predictive: true, calibration: true });
+      this.views.showMetrics(session.metrics());
+    });
   }
 }

@@ -12,7 +12,12 @@ export class Views {
       data: $("plot-data"),
       curves: $("plot-curves"),
       predictive: $("plot-predictive"),
+      before: $("plot-before"),
+      calibration: $("plot-calibration"),
+      weights: $("plot-weights"),
     };
+    // Milliseconds per redraw of each figure (shown under "What each figure costs").
+    this.costs = {};
     // The Player redraws on resize, through its queue: only it may call into the session.
     this.onResize = () => {};
     addEventListener("resize", () => this.onResize());
@@ -40,13 +45,49 @@ export class Views {
   }
 
   redraw(session, which) {
+    const draws = {
+      data: (c) => session.drawData(c),
+      curves: (c) => session.drawCurves(c),
+      predictive: (c) => session.drawPredictive(c),
+      before: (c) => session.drawBefore(c),
+      calibration: (c) => session.drawCalibration(c),
+      weights: (c) => session.drawWeights(c),
+    };
     try {
-      if (which.data) session.drawData(this.fit(this.canvases.data));
-      if (which.curves) session.drawCurves(this.fit(this.canvases.curves));
-      if (which.predictive) session.drawPredictive(this.fit(this.canvases.predictive));
+      for (const [name, draw] of Object.entries(draws)) {
+        if (which[name]) this.timed(name, () => draw(this.fit(this.canvases[name])));
+      }
     } catch (e) {
       this.showMessage(e.message ?? String(e));
     }
+  }
+
+  // Runs `work` and adds its time to the figure's (or computation's) cost.
+  timed(name, work) {
+    const start = performance.now();
+    const result = work();
+    const done = () => {
+      const c = (this.costs[name] ??= { n: 0, total: 0, max: 0 });
+      const ms = performance.now() - start;
+      c.n += 1;
+      c.total += ms;
+      c.max = Math.max(c.max, ms);
+    };
+    if (result instanceof Promise) return result.finally(done);
+    done();
+    return result;
+  }
+
+  showCosts() {
+    const rows = Object.entries(this.costs).map(([name, c]) => {
+      const tr = document.createElement("tr");
+      tr.dataset.name = name;
+      tr.dataset.mean = String(c.total / c.n);
+      tr.innerHTML = `<th>${name}</th><td>${(c.total / c.n).toFixed(1)} ms</td>` +
+        `<td class="dim">mean of ${c.n}, longest ${c.max.toFixed(1)} ms</td>`;
+      return tr;
+    });
+    byTest("costs").replaceChildren(...rows);
   }
 
   showBackend(label, note) {
@@ -100,6 +141,39 @@ export class Views {
     show(byTest("metric-delta"), m.emaElboDelta);
     show(byTest("metric-ratio"), m.emaRatio, 3);
     $("ratio-threshold").textContent = String(m.ratioThreshold);
+    const pct = (v) => (v === null ? "—" : `${Math.round(100 * v)} %`);
+    const text = {
+      "prior-spread": m.priorSpread === null ? "—" : Math.round(m.priorSpread).toLocaleString("en"),
+      "initial-spread": fmt(m.initialSpread, 3),
+      "implied-noise-std": fmt(m.impliedNoiseStandardised),
+      "implied-noise": fmt(m.impliedNoiseSigma, 3),
+      "true-noise": String(m.trueNoiseSigma),
+      "predictive-samples": m.predictiveSamples ?? "Many",
+      "coverage-weights": pct(m.coverageWeights95),
+      "coverage-total": pct(m.coverageTotal95),
+      "noise-hat": fmt(m.noiseSigmaHat, 3),
+      "gaussian-nll": fmt(m.gaussianNll, 3),
+      crps: fmt(m.crps),
+      "median-sigma": fmt(m.medianSigma),
+      "share-snr": pct(m.shareSnrBelow1),
+    };
+    const raw = {
+      "prior-spread": m.priorSpread,
+      "initial-spread": m.initialSpread,
+      "implied-noise": m.impliedNoiseSigma,
+      "coverage-weights": m.coverageWeights95,
+      "coverage-total": m.coverageTotal95,
+      "noise-hat": m.noiseSigmaHat,
+      "gaussian-nll": m.gaussianNll,
+      crps: m.crps,
+      "median-sigma": m.medianSigma,
+      "share-snr": m.shareSnrBelow1,
+    };
+    for (const [id, value] of Object.entries(text)) {
+      const el = byTest(id);
+      el.textContent = value;
+      if (id in raw) el.dataset.value = raw[id] ?? "";
+    }
     const d = byTest("diagnostics");
     d.textContent = m.diagnostics ?? "—";
     d.dataset.verdict = m.diagnostics ?? "";

@@ -5,6 +5,7 @@ mod bench;
 mod bench_noise;
 mod output;
 mod png;
+mod posterior;
 mod report;
 mod run;
 

@@ -1,7 +1,7 @@
 //! `summary.json` (through serde_json) and `history.csv`.
 
 use bbb_core::{EpochRecord, Summary};
-use serde_json::json;
+use serde_json::{json, Value};
 use std::fmt::Write as _;
 
 /// Timings of a run, in seconds.
@@ -31,10 +31,11 @@ pub struct RunInfo<'a> {
     pub epochs: usize,
 }
 
-/// The summary as a JSON object (non-finite numbers become `null`).
-pub fn summary_json(s: &Summary, info: &RunInfo, t: &Timings) -> String {
+/// The summary as a JSON object, with the fields of `extra` (an object) added; non-finite
+/// numbers become `null`.
+pub fn summary_json(s: &Summary, info: &RunInfo, t: &Timings, extra: Value) -> String {
     let d = &s.diagnostics;
-    let value = json!({
+    let mut value = json!({
         "test_elbo": s.test.elbo,
         "test_nll": s.test.nll,
         "test_kl": s.test.kl,
@@ -55,6 +56,9 @@ pub fn summary_json(s: &Summary, info: &RunInfo, t: &Timings) -> String {
         "epochs": info.epochs,
         "n_parameters": info.n_parameters,
     });
+    if let (Some(fields), Value::Object(more)) = (value.as_object_mut(), extra) {
+        fields.extend(more);
+    }
     let mut text = serde_json::to_string_pretty(&value).expect("a JSON object always serialises");
     text.push('\n');
     text

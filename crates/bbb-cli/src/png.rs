@@ -1,6 +1,8 @@
 //! Writes the tutorial's figures as PNG files.
 
-use bbb_core::{Predictive, Trainer};
+use bbb_core::Trainer;
+
+use crate::posterior::Posterior;
 use plotters::prelude::*;
 use std::path::Path;
 
@@ -16,24 +18,41 @@ fn png_err(what: &str, e: impl std::fmt::Display) -> String {
     format!("could not draw {what}: {e}")
 }
 
-/// `data.png`, `curves.png` and `predictive.png` in `dir`.
-pub fn write_all(dir: &Path, trainer: &Trainer, predictive: &Predictive) -> Result<(), String> {
+/// Draws one figure into `dir/name` at `size` pixels.
+fn figure(
+    dir: &Path,
+    name: &str,
+    size: (u32, u32),
+    draw: impl FnOnce(
+        &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
+    ) -> Result<(), bbb_plots::PlotError>,
+) -> Result<(), String> {
+    let path = dir.join(name);
+    let area = BitMapBackend::new(&path, size).into_drawing_area();
+    draw(&area).map_err(|e| png_err(name, e))
+}
+
+/// `data.png`, `curves.png`, `predictive.png`, `before.png`, `calibration.png` and
+/// `weights.png` in `dir`.
+pub fn write_all(dir: &Path, trainer: &Trainer, posterior: &Posterior) -> Result<(), String> {
     let data = trainer.dataset();
-    let path = dir.join("data.png");
-    let area = BitMapBackend::new(&path, (900, 520)).into_drawing_area();
-    bbb_plots::draw_data(&area, data).map_err(|e| png_err("data.png", e))?;
-    drop(area);
-
-    let path = dir.join("curves.png");
-    let area = BitMapBackend::new(&path, (1700, 440)).into_drawing_area();
     let c = trainer.config();
-    bbb_plots::draw_curves(&area, trainer.history(), c.warmup_epochs, c.ema_alpha)
-        .map_err(|e| png_err("curves.png", e))?;
-    drop(area);
-
-    let path = dir.join("predictive.png");
-    let area = BitMapBackend::new(&path, (900, 520)).into_drawing_area();
-    bbb_plots::draw_predictive(&area, data, predictive)
-        .map_err(|e| png_err("predictive.png", e))?;
-    Ok(())
+    figure(dir, "data.png", (900, 520), |a| {
+        bbb_plots::draw_data(a, data)
+    })?;
+    figure(dir, "curves.png", (1700, 440), |a| {
+        bbb_plots::draw_curves(a, trainer.history(), c.warmup_epochs, c.ema_alpha)
+    })?;
+    figure(dir, "predictive.png", (900, 520), |a| {
+        bbb_plots::draw_predictive(a, data, &posterior.predictive)
+    })?;
+    figure(dir, "before.png", (900, 520), |a| {
+        bbb_plots::draw_before_training(a, data, &posterior.before)
+    })?;
+    figure(dir, "calibration.png", (700, 480), |a| {
+        bbb_plots::draw_calibration(a, Some(&posterior.predictive.calibration))
+    })?;
+    figure(dir, "weights.png", (1400, 440), |a| {
+        bbb_plots::draw_weights(a, Some(&posterior.weights))
+    })
 }

@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use crate::args::RunArgs;
 use crate::output::{history_csv, summary_json, RunInfo, Timings};
+use crate::posterior::Posterior;
 use crate::report::{epoch_line, final_lines, ProgressBar};
 
 /// A device for `backend` and where its weight noise comes from.
@@ -41,6 +42,8 @@ pub fn run(args: RunArgs) -> Result<(), String> {
     let (device, noise) = device_for(args.backend)?;
     let start = Instant::now();
     let mut trainer = Trainer::new(config.clone(), device, noise).map_err(|e| e.to_string())?;
+    let before =
+        block_on(trainer.before_training(config.live_grid_points)).map_err(|e| e.to_string())?;
     let bar = ProgressBar::new(args.quiet);
     let mut t = Timings::default();
     let summary = loop {
@@ -83,6 +86,17 @@ pub fn run(args: RunArgs) -> Result<(), String> {
     let predictive = block_on(trainer.predictive(config.predictive_samples, config.grid_points))
         .map_err(|e| e.to_string())?;
     t.predictive = p_start.elapsed().as_secs_f64();
+    let weights = block_on(trainer.weight_space()).map_err(|e| e.to_string())?;
+    let posterior = Posterior {
+        predictive,
+        weights,
+        before,
+        implied_noise: trainer.implied_noise_sigma(),
+        true_noise: config.noise_std,
+    };
+    for line in posterior.lines() {
+        println!("{line}");
+    }
     let info = RunInfo {
         backend: args.backend.name(),
         preset: args.preset.name(),
@@ -93,9 +107,12 @@ pub fn run(args: RunArgs) -> Result<(), String> {
     let write = |name: &str, text: String| {
         std::fs::write(args.out.join(name), text).map_err(|e| format!("cannot write {name}: {e}"))
     };
-    write("summary.json", summary_json(&summary, &info, &t))?;
+    write(
+        "summary.json",
+        summary_json(&summary, &info, &t, posterior.json()),
+    )?;
     write("history.csv", history_csv(trainer.history()))?;
-    crate::png::write_all(&args.out, &trainer, &predictive)?;
+    crate::png::write_all(&args.out, &trainer, &posterior)?;
     println!(
         "\n{} backend: {:.1} s total ({:.1} s training, {:.1} s evaluation); results in {}",
         args.backend,

@@ -30,10 +30,16 @@ fn a_short_run_writes_summary_history_and_plots() {
             "1",
             "--mc-rmse",
             "2",
-            "--backend",
-            "ndarray",
-            "--out",
+            // A raised learning rate, so five epochs fit the curve; three sampled networks on
+            // the figure, so they leave the narrow band in sight.
+            "--predictive-samples",
+            "3",
+            "--lr",
+            "0.01",
+            "--lr-min",
+            "0.001",
         ])
+        .args(["--backend", "ndarray", "--out"])
         .arg(&dir)
         .output()
         .unwrap();
@@ -82,7 +88,7 @@ fn a_short_run_writes_summary_history_and_plots() {
     let lines: Vec<&str> = history.lines().collect();
     assert_eq!(lines.len(), 1 + 5);
     assert!(lines[0].starts_with("epoch,stage,next_lr,train_elbo"));
-    assert!(lines[1].starts_with("1,warmup,0.0004,"));
+    assert!(lines[1].starts_with("1,warmup,0.01,"));
     assert!(lines[3].starts_with("3,vi,"));
     // The predictive figure shows its band and its mean, found by their colours (bbb-plots'
     // BLUE at 20 % over white, and BLUE); the legend alone holds ~200 and ~40 such pixels.
@@ -93,9 +99,90 @@ fn a_short_run_writes_summary_history_and_plots() {
             .count()
     };
     let (band, mean) = (near([210, 228, 240], 6), near([31, 119, 180], 12));
-    assert!(band > 2_000, "the band is missing ({band} pixels)");
+    // Five epochs leave the weights band a few pixels tall: still three times the legend's.
+    assert!(band > 600, "the band is missing ({band} pixels)");
     assert!(mean > 800, "the mean is missing ({mean} pixels)");
-    for png in ["data.png", "curves.png", "predictive.png"] {
+    // The noise's part of the total band: PURPLE at 20 % over white.
+    let noise = near([234, 225, 242], 6);
+    assert!(noise > 2_000, "the total band is missing ({noise} pixels)");
+    // The sampled networks: TEAL at 50 % over whatever lies below (low red, green ≈ blue).
+    let teal = img
+        .pixels()
+        .filter(|p| {
+            let [r, g, b] = p.0.map(i32::from);
+            r < 150 && g > r + 40 && (g - b).abs() < 20
+        })
+        .count();
+    assert!(
+        teal > 500,
+        "the sampled networks are missing ({teal} pixels)"
+    );
+    // The posterior's numbers: coverage grows with the level, and the noise widens the band.
+    let coverage = |band: &str| -> Vec<f64> {
+        summary["coverage"][band]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect()
+    };
+    let (weights, total) = (coverage("weights"), coverage("total"));
+    assert_eq!(weights.len(), 5);
+    assert!(weights.windows(2).all(|w| w[0] <= w[1]), "{weights:?}");
+    assert!(
+        weights.iter().zip(&total).all(|(w, t)| w <= t),
+        "{weights:?} {total:?}"
+    );
+    assert_eq!(number("coverage_total_95"), total[3]);
+    assert_eq!(number("coverage_weights_95"), weights[3]);
+    assert!(number("noise_sigma_hat") > 0.05 && number("noise_sigma_hat") < 0.5);
+    assert!(number("crps") > 0.0 && number("gaussian_nll").is_finite());
+    assert!(number("prior_function_spread") > 100.0 * number("initial_function_spread"));
+    assert!(number("median_sigma") > 0.005 && number("median_sigma") < 0.9);
+    assert!(stdout.contains("Noise sigma: estimated"));
+    assert!(stdout.contains("Test coverage at 50 / 80 / 90 / 95 / 99 %"));
+    // Each new figure by the colours of its own elements.
+    let count = |png: &str, rgb: [u8; 3], tol: u8| {
+        let img = image::open(dir.join(png)).unwrap().to_rgb8();
+        img.pixels()
+            .filter(|p| (0..3).all(|k| p.0[k].abs_diff(rgb[k]) <= tol))
+            .count()
+    };
+    // Prior functions (PURPLE) and initial ones (BROWN), both drawn solid.
+    assert!(
+        count("before.png", [148, 103, 189], 30) > 2_000,
+        "before.png: no prior functions"
+    );
+    assert!(
+        count("before.png", [140, 86, 75], 30) > 1_000,
+        "before.png: no initial functions"
+    );
+    // Reliability lines: weights only (BLUE) and total (PURPLE).
+    assert!(
+        count("calibration.png", [31, 119, 180], 12) > 300,
+        "calibration.png: no weights line"
+    );
+    assert!(
+        count("calibration.png", [148, 103, 189], 12) > 300,
+        "calibration.png: no total line"
+    );
+    // Histogram bars: σ in BLUE and |μ|/σ in GREEN, both at 75 % over white.
+    assert!(
+        count("weights.png", [87, 153, 199], 6) > 2_000,
+        "weights.png: no σ bars"
+    );
+    assert!(
+        count("weights.png", [97, 184, 97], 6) > 2_000,
+        "weights.png: no |μ|/σ bars"
+    );
+    for png in [
+        "data.png",
+        "curves.png",
+        "predictive.png",
+        "before.png",
+        "calibration.png",
+        "weights.png",
+    ] {
         let bytes = std::fs::read(dir.join(png)).unwrap();
         assert_eq!(&bytes[1..4], b"PNG", "{png} is not a PNG");
         assert!(

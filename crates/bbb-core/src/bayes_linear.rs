@@ -34,6 +34,17 @@ pub fn sigma_of(rho: Tensor<2>) -> Tensor<2> {
     softplus(rho, 1.0)
 }
 
+/// Softplus of one number on the host, without overflow for large `rho`.
+pub fn softplus_f64(rho: f64) -> f64 {
+    rho.max(0.0) + (-rho.abs()).exp().ln_1p()
+}
+
+/// The rho whose softplus is `sigma > 0`: `ln(e^sigma − 1)`, written to stay exact for small
+/// and large `sigma`.
+pub fn inverse_softplus(sigma: f64) -> f64 {
+    sigma + (-(-sigma).exp_m1()).ln()
+}
+
 impl BayesLinear {
     /// The tutorial's initialisation: means `~ U(−1/√in, 1/√in)`, every rho `= rho_init`.
     pub fn init(d_in: usize, d_out: usize, rho_init: f64, rng: &mut Rng, device: &Device) -> Self {
@@ -170,6 +181,16 @@ fn kl_gaussian(mu: &Tensor<2>, sigma: &Tensor<2>, prior_sigma: f64) -> Tensor<1>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn softplus_and_its_inverse_on_the_host() {
+        for sigma in [1e-6, 0.011, 0.9, 5.0, 40.0] {
+            let rho = inverse_softplus(sigma);
+            assert!((softplus_f64(rho) / sigma - 1.0).abs() < 1e-12, "{sigma}");
+        }
+        assert!((softplus_f64(-4.5) - (1.0 + (-4.5f64).exp()).ln()).abs() < 1e-15);
+        assert_eq!(softplus_f64(800.0), 800.0);
+    }
     use crate::backend::test_device;
 
     fn layer(d_in: usize, d_out: usize, seed: u64) -> BayesLinear {

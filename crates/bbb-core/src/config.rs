@@ -100,6 +100,9 @@ pub struct Config {
     pub live_samples: usize,
     /// Grid points of the predictive the page redraws while training.
     pub live_grid_points: usize,
+    /// Whether the page redraws the predictive, calibration and weight figures while training
+    /// (1) or only at the end (0, to measure what the live figures cost).
+    pub live_views: usize,
     /// Smoothing factor of the diagnostic EMA.
     pub ema_alpha: f64,
 }
@@ -143,6 +146,7 @@ impl Config {
             grid_points: 300,
             live_samples: 30,
             live_grid_points: 100,
+            live_views: 1,
             ema_alpha: 0.2,
         }
     }
@@ -280,6 +284,7 @@ impl std::error::Error for ConfigError {}
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::settings::Kind;
 
     #[test]
     fn presets_are_the_tutorials() {
@@ -301,6 +306,8 @@ mod tests {
         for s in SETTINGS {
             let (text, v) = if s.range.max >= 3.0 {
                 ("3", 3.0)
+            } else if s.kind == Kind::Whole {
+                ("0", 0.0)
             } else {
                 ("0.5", 0.5)
             };

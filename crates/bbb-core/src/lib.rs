@@ -4,11 +4,13 @@
 
 pub mod backend;
 pub mod bayes_linear;
+pub mod calibration;
 pub mod config;
 pub mod data;
 pub mod elbo;
 pub mod evaluate;
 pub mod events;
+pub mod functions;
 pub mod metrics;
 pub mod model;
 pub mod noise;
@@ -17,15 +19,19 @@ pub mod predictive;
 pub mod rng;
 pub mod settings;
 pub mod trainer;
+pub mod weights;
 pub mod ziggurat;
 
 pub use backend::Backend;
 pub use burn;
+pub use calibration::Calibration;
 pub use config::{Config, ConfigError, Preset};
 pub use events::{Event, Phase, Progress, Summary, TrainError};
+pub use functions::BeforeTraining;
 pub use metrics::{Diagnostics, EpochRecord, SplitMetrics, Stage};
 pub use noise::{Noise, NoiseSource};
 pub use predictive::Predictive;
 pub use rng::Stream;
 pub use settings::{Setting, SETTINGS};
 pub use trainer::Trainer;
+pub use weights::WeightSpace;

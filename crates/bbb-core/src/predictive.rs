@@ -1,10 +1,13 @@
-//! The posterior predictive on a grid: many sampled forward passes, their mean and population
-//! standard deviation in original units, and the band `mean ± 1.96·std`. The band covers the
-//! uncertainty of the weights only (no observation noise), as in the tutorial.
+//! The posterior predictive: many sampled networks evaluated at once on a grid, on the
+//! validation inputs and on the test inputs. On the grid it gives the mean, the spread of the
+//! sampled networks (the weights' uncertainty), a few of the networks themselves, and the total
+//! band with the observation noise added; the validation residuals estimate that noise; the test
+//! points score how well both bands are calibrated.
 
 use burn::tensor::{Device, Tensor, TensorData};
 
-use crate::data::{linspace, target_fn, Scaler, N_FEATURES, X_RANGE};
+use crate::calibration::{residual_sigma, total_std, Calibration};
+use crate::data::{linspace, target_fn, Dataset, N_FEATURES, X_RANGE};
 use crate::events::TrainError;
 use crate::model::Regressor;
 use crate::noise::Noise;
@@ -13,42 +16,54 @@ use crate::settings::MAX_PREDICTIVE;
 /// Draws per batched pass, so memory stays small whatever the number of samples.
 const CHUNK: usize = 50;
 
-/// Predictive mean and spread at grid points, in original units.
+/// Sampled networks kept whole for drawing (the first ones of the predictive's draws).
+pub const SHOWN_DRAWS: usize = 20;
+
+/// Half-width of a 95 % Gaussian band, in standard deviations.
+pub const Z95: f64 = crate::calibration::Z[crate::calibration::AT_95];
+
+/// Predictive mean, bands and sampled networks at grid points (original units), and the
+/// calibration of the bands on the test split.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Predictive {
     /// Grid inputs.
     pub x: Vec<f64>,
     /// Predictive mean.
     pub mean: Vec<f64>,
-    /// Predictive standard deviation (population).
+    /// Standard deviation of the sampled networks' outputs (population): the weights' part.
     pub std: Vec<f64>,
-    /// `mean − 1.96·std`.
+    /// `mean − 1.96·std`: the weights-only band.
     pub lower: Vec<f64>,
     /// `mean + 1.96·std`.
     pub upper: Vec<f64>,
+    /// `mean − 1.96·√(std² + noise_sigma²)`: the total band, weights and observation noise.
+    pub total_lower: Vec<f64>,
+    /// `mean + 1.96·√(std² + noise_sigma²)`.
+    pub total_upper: Vec<f64>,
     /// The noise-free function at the grid inputs.
     pub truth: Vec<f64>,
+    /// Up to [`SHOWN_DRAWS`] sampled networks, each at every grid input.
+    pub draws: Vec<Vec<f64>>,
+    /// Estimated observation noise: residual spread of the mean on the validation split.
+    pub noise_sigma: f64,
+    /// Both bands scored on the test split.
+    pub calibration: Calibration,
+    /// Sampled networks behind the numbers.
+    pub samples: usize,
 }
 
-/// The posterior predictive of `model` at `points` inputs evenly spaced on [−3, 3], from
-/// `samples` independent weight draws (`sizes = (samples, points)`).
-pub async fn predictive(
+/// `samples` weight draws of `model` at the inputs `x`, in standardised units, row-major
+/// `[samples, x.len()]`.
+pub async fn sample_outputs(
     model: &Regressor,
-    scaler: &Scaler,
+    features: &[f32],
     device: &Device,
-    sizes: (usize, usize),
+    samples: usize,
     noise: &mut Noise,
-) -> Result<Predictive, TrainError> {
-    let (samples, points) = sizes;
-    let allowed = 2..=MAX_PREDICTIVE;
-    if !allowed.contains(&samples) || !allowed.contains(&points) {
-        return Err(TrainError(format!(
-            "the predictive needs 2 to {MAX_PREDICTIVE} draws and 2 to {MAX_PREDICTIVE} grid points"
-        )));
-    }
-    let x = linspace(X_RANGE.0, X_RANGE.1, points);
+) -> Result<Vec<f32>, TrainError> {
+    let points = features.len() / N_FEATURES;
     let features = Tensor::<2>::from_data(
-        TensorData::new(scaler.features(&x), [points, N_FEATURES]),
+        TensorData::new(features.to_vec(), [points, N_FEATURES]),
         device,
     );
     let posterior = model.posterior();
@@ -62,44 +77,158 @@ pub async fn predictive(
     let data = Tensor::cat(parts, 0)
         .into_data_async()
         .await
-        .map_err(|e| TrainError(format!("could not read the predictive back: {e:?}")))?;
-    let draws = data
-        .try_into_vec_as::<f32>()
-        .map_err(|e| TrainError(format!("unexpected predictive data: {e:?}")))?;
-    Ok(summarise(
-        &draws,
-        samples,
-        &x,
-        |y| scaler.unscale_y(y),
-        scaler.y_std,
-    ))
+        .map_err(|e| TrainError(format!("could not read the sampled outputs back: {e:?}")))?;
+    data.try_into_vec_as::<f32>()
+        .map_err(|e| TrainError(format!("unexpected sampled outputs: {e:?}")))
 }
 
-/// Mean and population std per grid point of `draws` (`[samples, points]`, standardised).
-fn summarise(
-    draws: &[f32],
-    samples: usize,
-    x: &[f64],
-    unscale: impl Fn(f64) -> f64,
-    y_std: f64,
-) -> Predictive {
-    let points = x.len();
-    let mut p = Predictive {
-        x: x.to_vec(),
-        truth: x.iter().map(|&v| target_fn(v)).collect(),
-        ..Default::default()
-    };
-    for j in 0..points {
-        let column = (0..samples).map(|s| draws[s * points + j] as f64);
-        let mean = column.clone().sum::<f64>() / samples as f64;
-        let var = column.map(|v| (v - mean).powi(2)).sum::<f64>() / samples as f64;
-        let (m, sd) = (unscale(mean), var.sqrt() * y_std);
-        p.mean.push(m);
-        p.std.push(sd);
-        p.lower.push(m - 1.96 * sd);
-        p.upper.push(m + 1.96 * sd);
+/// The posterior predictive of `model` at `points` inputs evenly spaced on [−3, 3], from
+/// `samples` independent weight draws (`sizes = (samples, points)`), with both bands scored on
+/// the test split, all from the same draws.
+///
+/// The observation noise is the residual spread of the predictive mean on the validation split:
+/// estimated here from the same draws when `noise_sigma` is `None`, or given (the trainer's
+/// latest validation RMSE, the same quantity from the epoch's own evaluation, which saves the
+/// live predictive two fifths of its work).
+pub async fn predictive(
+    model: &Regressor,
+    data: &Dataset,
+    device: &Device,
+    sizes: (usize, usize),
+    noise: &mut Noise,
+    noise_sigma: Option<f64>,
+) -> Result<Predictive, TrainError> {
+    let (samples, points) = sizes;
+    let allowed = 2..=MAX_PREDICTIVE;
+    if !allowed.contains(&samples) || !allowed.contains(&points) {
+        return Err(TrainError(format!(
+            "the predictive needs 2 to {MAX_PREDICTIVE} draws and 2 to {MAX_PREDICTIVE} grid points"
+        )));
     }
-    p
+    let grid = linspace(X_RANGE.0, X_RANGE.1, points);
+    let val_x: &[f64] = if noise_sigma.is_some() {
+        &[]
+    } else {
+        &data.val.x
+    };
+    let inputs: Vec<f64> = grid
+        .iter()
+        .chain(val_x)
+        .chain(&data.test.x)
+        .copied()
+        .collect();
+    let scaler = &data.scaler;
+    let draws = sample_outputs(model, &scaler.features(&inputs), device, samples, noise).await?;
+    let columns = Columns::of(
+        &draws,
+        samples,
+        inputs.len(),
+        |y| scaler.unscale_y(y),
+        scaler.y_std,
+    );
+    let (n_grid, n_val) = (grid.len(), val_x.len());
+    let test = n_grid + n_val..inputs.len();
+    let noise_sigma = noise_sigma
+        .unwrap_or_else(|| residual_sigma(&data.val.y, &columns.mean[n_grid..n_grid + n_val]));
+    let calibration = Calibration::score(
+        &data.test.y,
+        &columns.mean[test.clone()],
+        &columns.std[test],
+        noise_sigma,
+    );
+    Ok(on_grid(&grid, &columns, n_grid, noise_sigma, calibration))
+}
+
+/// `n` fresh sampled networks of `model` at the inputs `x`, in original units (the page's
+/// "new draws": the band and the numbers stay as they are).
+pub async fn sample_networks(
+    model: &Regressor,
+    data: &Dataset,
+    device: &Device,
+    x: &[f64],
+    n: usize,
+    noise: &mut Noise,
+) -> Result<Vec<Vec<f64>>, TrainError> {
+    let scaler = &data.scaler;
+    let out = sample_outputs(model, &scaler.features(x), device, n, noise).await?;
+    Ok(out
+        .chunks(x.len().max(1))
+        .map(|d| d.iter().map(|&v| scaler.unscale_y(v as f64)).collect())
+        .collect())
+}
+
+/// Mean, spread and the first sampled networks per input column, in original units.
+struct Columns {
+    mean: Vec<f64>,
+    std: Vec<f64>,
+    shown: Vec<Vec<f64>>,
+    samples: usize,
+}
+
+impl Columns {
+    /// Summarises `draws` (`[samples, points]`, standardised).
+    fn of(
+        draws: &[f32],
+        samples: usize,
+        points: usize,
+        unscale: impl Fn(f64) -> f64,
+        y_std: f64,
+    ) -> Self {
+        let mut c = Columns {
+            mean: Vec::with_capacity(points),
+            std: Vec::with_capacity(points),
+            shown: Vec::new(),
+            samples,
+        };
+        for j in 0..points {
+            let column = (0..samples).map(|s| draws[s * points + j] as f64);
+            let mean = column.clone().sum::<f64>() / samples as f64;
+            let var = column.map(|v| (v - mean).powi(2)).sum::<f64>() / samples as f64;
+            c.mean.push(unscale(mean));
+            c.std.push(var.sqrt() * y_std);
+        }
+        c.shown = (0..samples.min(SHOWN_DRAWS))
+            .map(|s| {
+                draws[s * points..(s + 1) * points]
+                    .iter()
+                    .map(|&v| unscale(v as f64))
+                    .collect()
+            })
+            .collect();
+        c
+    }
+}
+
+/// The grid's part of `columns` (its first `n` columns) with both bands.
+fn on_grid(
+    grid: &[f64],
+    columns: &Columns,
+    n: usize,
+    noise_sigma: f64,
+    calibration: Calibration,
+) -> Predictive {
+    let (mean, std) = (&columns.mean[..n], &columns.std[..n]);
+    let total = total_std(std, noise_sigma);
+    let band = |spread: &[f64], sign: f64| -> Vec<f64> {
+        mean.iter()
+            .zip(spread)
+            .map(|(m, s)| m + sign * Z95 * s)
+            .collect()
+    };
+    Predictive {
+        x: grid.to_vec(),
+        mean: mean.to_vec(),
+        std: std.to_vec(),
+        lower: band(std, -1.0),
+        upper: band(std, 1.0),
+        total_lower: band(&total, -1.0),
+        total_upper: band(&total, 1.0),
+        truth: grid.iter().map(|&v| target_fn(v)).collect(),
+        draws: columns.shown.iter().map(|d| d[..n].to_vec()).collect(),
+        noise_sigma,
+        calibration,
+        samples: columns.samples,
+    }
 }
 
 #[cfg(test)]
@@ -110,11 +239,33 @@ mod tests {
     fn summary_by_hand() {
         // Two grid points, three draws: columns [1, 2, 3] and [0, 0, 0].
         let draws = [1.0, 0.0, 2.0, 0.0, 3.0, 0.0];
-        let p = summarise(&draws, 3, &[0.0, 1.0], |y| 10.0 * y + 1.0, 10.0);
+        let c = Columns::of(&draws, 3, 2, |y| 10.0 * y + 1.0, 10.0);
+        let p = on_grid(&[0.0, 1.0], &c, 2, 4.0, Calibration::default());
         assert!((p.mean[0] - 21.0).abs() < 1e-12);
-        assert!((p.std[0] - 10.0 * (2.0f64 / 3.0).sqrt()).abs() < 1e-12);
+        let sd = 10.0 * (2.0f64 / 3.0).sqrt();
+        assert!((p.std[0] - sd).abs() < 1e-12);
         assert_eq!(p.std[1], 0.0);
-        assert!((p.upper[0] - p.mean[0] - 1.96 * p.std[0]).abs() < 1e-12);
+        assert!((p.upper[0] - p.mean[0] - Z95 * sd).abs() < 1e-12);
+        // The total band: the two variances add.
+        let total = (sd * sd + 16.0).sqrt();
+        assert!((p.total_upper[0] - p.mean[0] - Z95 * total).abs() < 1e-12);
+        assert!((p.mean[1] - p.total_lower[1] - Z95 * 4.0).abs() < 1e-12);
+        assert_eq!(
+            p.draws,
+            vec![vec![11.0, 1.0], vec![21.0, 1.0], vec![31.0, 1.0]]
+        );
         assert_eq!(p.truth[0], target_fn(0.0));
+    }
+
+    #[test]
+    fn only_the_first_draws_are_kept_and_only_the_grid_is_returned() {
+        let (samples, points) = (SHOWN_DRAWS + 5, 4);
+        let draws: Vec<f32> = (0..samples * points).map(|i| i as f32).collect();
+        let c = Columns::of(&draws, samples, points, |y| y, 1.0);
+        let p = on_grid(&[0.0, 1.0], &c, 2, 0.0, Calibration::default());
+        assert_eq!(p.draws.len(), SHOWN_DRAWS);
+        assert_eq!(p.draws[1], vec![4.0, 5.0]);
+        assert_eq!(p.x.len(), 2);
+        assert_eq!(p.total_upper, p.upper);
     }
 }

@@ -22,6 +22,8 @@ pub enum Stream {
     EvalNoise,
     /// Weight draws of the posterior predictive (the plots).
     PredictiveNoise,
+    /// Weight draws of the functions shown before training (prior and initial posterior).
+    FunctionNoise,
 }
 
 use rand_xoshiro::rand_core::{Rng as _, SeedableRng};
@@ -131,7 +133,15 @@ mod tests {
     #[test]
     fn streams_of_one_seed_are_distinct() {
         use Stream::*;
-        let all = [Data, Init, Shuffle, TrainNoise, EvalNoise, PredictiveNoise];
+        let all = [
+            Data,
+            Init,
+            Shuffle,
+            TrainNoise,
+            EvalNoise,
+            PredictiveNoise,
+            FunctionNoise,
+        ];
         let firsts: Vec<u64> = all.iter().map(|&s| Rng::stream(13, s).next_u64()).collect();
         for (i, a) in firsts.iter().enumerate() {
             assert!(firsts[i + 1..].iter().all(|b| b != a), "{firsts:?}");

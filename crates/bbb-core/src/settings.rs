@@ -161,6 +161,7 @@ pub const SETTINGS: &[Setting] = &[
     entry("grid-points",        "predictive grid points",       Whole, at_least(2.0, P),           "points", CLI,  "inputs on [−3, 3] where the final predictive is computed", whole!(grid_points)),
     entry("live-samples",       "live predictive draws",        Whole, at_least(2.0, P),           "draws",  LINK, "sampled networks behind the band redrawn while training", whole!(live_samples)),
     entry("live-grid-points",   "live predictive grid points",  Whole, at_least(2.0, P),           "points", LINK, "inputs of the band redrawn while training", whole!(live_grid_points)),
+    entry("live-views",         "live figures",                 Whole, at_least(0.0, 1.0),         "",       LINK, "1: predictive, calibration and weights redraw while training; 0: only at the end", whole!(live_views)),
 ];
 
 /// The entry called `name`.
@@ -287,6 +288,9 @@ mod tests {
             let before: Vec<f64> = SETTINGS.iter().map(|t| t.value(&c)).collect();
             let v = if s.range.max >= 3.0 {
                 3.0
+            } else if s.kind == Kind::Whole {
+                // A switch (0 or 1): the one that is not the default.
+                1.0 - s.value(&c)
             } else {
                 s.range.max / 2.0
             };

@@ -17,12 +17,14 @@ use crate::data::{Dataset, N_FEATURES};
 use crate::elbo::{elbo_step, ElboSettings};
 use crate::evaluate::{score_split, EvalSet, Evaluation, McSamples};
 use crate::events::{Event, Phase, Progress, Summary, TrainError};
+use crate::functions::{self, BeforeTraining};
 use crate::metrics::{Diagnostics, EpochRecord, Stage};
 use crate::model::Regressor;
 use crate::noise::{Noise, NoiseSource};
 use crate::optim::{clip_global_norm, cosine_lr, AdamW, AdamWSettings};
 use crate::predictive::{self, Predictive};
 use crate::rng::{Rng, Stream};
+use crate::weights::{self, WeightSpace};
 
 #[derive(Clone, Debug)]
 struct Best {
@@ -168,20 +170,73 @@ impl Trainer {
     }
 
     /// The posterior predictive of the current model at `points` inputs evenly spaced on
-    /// [−3, 3], from `samples` independent weight draws (its own noise stream).
+    /// [−3, 3], from `samples` independent weight draws (its own noise stream), with the noise
+    /// level estimated on the validation split and both bands scored on the test split.
     pub async fn predictive(
         &mut self,
         samples: usize,
         points: usize,
     ) -> Result<Predictive, TrainError> {
+        self.predictive_with(samples, points, None).await
+    }
+
+    /// The light predictive redrawn while training: as [`predictive`](Self::predictive), with
+    /// the noise level taken from the latest epoch's validation RMSE (the same residual spread,
+    /// already computed by the epoch's evaluation) once there is one.
+    pub async fn live_predictive(
+        &mut self,
+        samples: usize,
+        points: usize,
+    ) -> Result<Predictive, TrainError> {
+        let val_rmse = self.history.last().map(|r| r.val.rmse);
+        self.predictive_with(samples, points, val_rmse).await
+    }
+
+    async fn predictive_with(
+        &mut self,
+        samples: usize,
+        points: usize,
+        noise_sigma: Option<f64>,
+    ) -> Result<Predictive, TrainError> {
         predictive::predictive(
             &self.model,
-            &self.data.scaler,
+            &self.data,
             &self.device,
             (samples, points),
             &mut self.predictive_noise,
+            noise_sigma,
         )
         .await
+    }
+
+    /// Replaces the sampled networks of `p` by as many fresh ones (same stream as the predictive).
+    pub async fn resample(&mut self, p: &mut Predictive) -> Result<(), TrainError> {
+        p.draws = predictive::sample_networks(
+            &self.model,
+            &self.data,
+            &self.device,
+            &p.x,
+            p.draws.len(),
+            &mut self.predictive_noise,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Every weight's σ and |μ|/σ of the current model, as histograms.
+    pub async fn weight_space(&self) -> Result<WeightSpace, TrainError> {
+        weights::weight_space(&self.model, &self.config).await
+    }
+
+    /// Functions from the prior and from the initial posterior on `points` grid inputs.
+    pub async fn before_training(&self, points: usize) -> Result<BeforeTraining, TrainError> {
+        functions::before_training(&self.config, &self.data.scaler, &self.device, points).await
+    }
+
+    /// The observation noise the loss assumes (original units; see
+    /// [`implied_noise_sigma`](crate::calibration::implied_noise_sigma)).
+    pub fn implied_noise_sigma(&self) -> f64 {
+        crate::calibration::implied_noise_sigma(&self.config, self.data.scaler.y_std)
     }
 
     /// Stage of epoch `epoch` (0-based).

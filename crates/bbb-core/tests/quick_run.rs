@@ -78,6 +78,7 @@ fn quick_preset_lands_in_the_tutorials_range() {
         );
     }
     // After the run the predictive is available and sensible.
+    let last_val_rmse = h.last().unwrap().val.rmse;
     let p = ready(t.predictive(100, 50)).unwrap();
     assert_eq!(p.mean.len(), 50);
     let rmse_vs_truth = (p
@@ -93,6 +94,26 @@ fn quick_preset_lands_in_the_tutorials_range() {
         "predictive mean vs true function: {rmse_vs_truth}"
     );
     assert!(p.std.iter().all(|s| *s > 0.0 && s.is_finite()));
+    // The noise estimate (validation residuals of the mean) lands near the true 0.08, and the
+    // live predictive's (the last epoch's validation RMSE) is that number itself.
+    assert!(
+        (p.noise_sigma - 0.08).abs() < 0.015,
+        "noise {}",
+        p.noise_sigma
+    );
+    let live = ready(t.live_predictive(30, 20)).unwrap();
+    assert_eq!(live.noise_sigma, last_val_rmse);
+    // The weights-only band holds far fewer noisy test points than its nominal 95 %; with the
+    // noise added, about as many as it claims (the tutorial's reference rerun: 0.575 on quick).
+    let c = p.calibration;
+    assert_eq!(c.n, 200);
+    assert!(
+        c.weights[3] > 0.3 && c.weights[3] < 0.85,
+        "weights only {:?}",
+        c.weights
+    );
+    assert!(c.total[3] > 0.9 && c.total[3] <= 1.0, "total {:?}", c.total);
+    assert!(c.weights.windows(2).all(|w| w[0] <= w[1]));
 }
 
 #[test]

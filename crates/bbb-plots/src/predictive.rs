@@ -1,14 +1,18 @@
-//! The posterior predictive: mean, 95 % band of the weights' uncertainty, the true function and
-//! the noisy train / test points.
+//! The posterior predictive: the total band (weights and observation noise) stacked around the
+//! weights-only band, a few sampled networks, the mean, the true function and the noisy train /
+//! test points.
 
 use bbb_core::data::Dataset;
 use bbb_core::Predictive;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::style::{legend, range, scatter, xy_chart, PlotError, Scale, BLUE, GREEN, ORANGE};
+use crate::style::{
+    band_outline, legend, range, scatter, xy_chart, PlotError, Scale, BAND_OPACITY, BLUE, GREEN,
+    ORANGE, PURPLE, TEAL,
+};
 
-/// Draws the predictive band and mean over the data.
+/// Draws the predictive bands, sampled networks and mean over the data.
 pub fn draw_predictive<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     data: &Dataset,
@@ -25,8 +29,8 @@ where
         .y
         .iter()
         .chain(&data.test.y)
-        .chain(&p.lower)
-        .chain(&p.upper);
+        .chain(&p.total_lower)
+        .chain(&p.total_upper);
     let (y0, y1) = range(ys.copied());
     let mut chart = xy_chart(area, "Posterior predictive", (y0, y1), s)?;
     let r = s.px(2.2);
@@ -47,16 +51,37 @@ where
         "Test (noisy)",
     )?;
     if !p.x.is_empty() {
-        let band: Vec<(f64, f64)> =
-            p.x.iter()
-                .zip(&p.upper)
-                .map(|(&x, &u)| (x, u))
-                .chain(p.x.iter().zip(&p.lower).rev().map(|(&x, &l)| (x, l)))
-                .collect();
+        let noise = PURPLE.mix(BAND_OPACITY).filled();
+        // The noise's share of the total band: two strips outside the weights band, so the
+        // two never overlap and each keeps its own colour.
+        let strips = [
+            band_outline(&p.x, &p.total_upper, &p.upper),
+            band_outline(&p.x, &p.lower, &p.total_lower),
+        ];
         chart
-            .draw_series(std::iter::once(Polygon::new(band, BLUE.mix(0.2).filled())))?
-            .label("95% band (weights only)")
-            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], BLUE.mix(0.2).filled()));
+            .draw_series(strips.into_iter().map(|s| Polygon::new(s, noise)))?
+            .label("95% band, weights + noise")
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], noise));
+        let weights = BLUE.mix(BAND_OPACITY).filled();
+        chart
+            .draw_series(std::iter::once(Polygon::new(
+                band_outline(&p.x, &p.upper, &p.lower),
+                weights,
+            )))?
+            .label("95% band, weights only")
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], weights));
+        let thin = TEAL.mix(0.5).stroke_width(s.px(1.0));
+        for (i, d) in p.draws.iter().enumerate() {
+            let series = chart.draw_series(LineSeries::new(
+                p.x.iter().zip(d).map(|(&x, &y)| (x, y)),
+                thin,
+            ))?;
+            if i == 0 {
+                series
+                    .label(format!("{} sampled networks", p.draws.len()))
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], thin));
+            }
+        }
         chart
             .draw_series(LineSeries::new(
                 p.x.iter().zip(&p.truth).map(|(&x, &y)| (x, y)),

@@ -33,6 +33,11 @@ pub const PURPLE: RGBColor = RGBColor(148, 103, 189);
 pub const BROWN: RGBColor = RGBColor(140, 86, 75);
 pub const OLIVE: RGBColor = RGBColor(188, 189, 34);
 pub const GRAY: RGBColor = RGBColor(127, 127, 127);
+/// The sampled networks (a teal no other element uses, so tests can find them by colour).
+pub const TEAL: RGBColor = RGBColor(0, 128, 128);
+
+/// Opacity of the weights-only band (BLUE) and of the noise part of the total band (PURPLE).
+pub const BAND_OPACITY: f64 = 0.2;
 
 /// Text and marker sizes that follow the area's size, so high-DPI canvases stay crisp and
 /// readable (the page hands in a canvas `devicePixelRatio` times larger).
@@ -100,6 +105,55 @@ where
     Ok(chart)
 }
 
+/// The closed outline between `upper` and `lower` over `x`, for a filled band.
+pub fn band_outline(x: &[f64], upper: &[f64], lower: &[f64]) -> Vec<(f64, f64)> {
+    x.iter()
+        .zip(upper)
+        .map(|(&x, &u)| (x, u))
+        .chain(x.iter().zip(lower).rev().map(|(&x, &l)| (x, l)))
+        .collect()
+}
+
+/// Splits the line through `points` into the runs that stay within `y0..=y1`, each ending
+/// where it crosses the edge (plotters draws lines past the plotting area otherwise).
+pub fn clip_line(points: &[(f64, f64)], (y0, y1): (f64, f64)) -> Vec<Vec<(f64, f64)>> {
+    let inside = |y: f64| (y0..=y1).contains(&y);
+    let cross = |(xa, ya): (f64, f64), (xb, yb): (f64, f64), y: f64| {
+        (xa + (xb - xa) * (y - ya) / (yb - ya), y)
+    };
+    let mut runs = Vec::new();
+    let mut run: Vec<(f64, f64)> = Vec::new();
+    for (i, &p) in points.iter().enumerate() {
+        let prev = i.checked_sub(1).map(|j| points[j]);
+        match (prev, inside(p.1)) {
+            (Some(q), true) if !inside(q.1) => {
+                let edge = if q.1 > y1 { y1 } else { y0 };
+                run.push(cross(q, p, edge));
+                run.push(p);
+            }
+            (_, true) => run.push(p),
+            (Some(q), false) => {
+                if inside(q.1) {
+                    run.push(cross(q, p, if p.1 > y1 { y1 } else { y0 }));
+                } else if (q.1 > y1) != (p.1 > y1) {
+                    // Jumped over the whole range between two samples.
+                    let (a, b) = if q.1 > y1 { (y1, y0) } else { (y0, y1) };
+                    runs.push(vec![cross(q, p, a), cross(q, p, b)]);
+                }
+                if !run.is_empty() {
+                    runs.push(std::mem::take(&mut run));
+                }
+            }
+            (None, false) => {}
+        }
+    }
+    if !run.is_empty() {
+        runs.push(run);
+    }
+    runs.retain(|r| r.len() > 1);
+    runs
+}
+
 /// Noisy points as filled circles, faint in the plot and solid in the legend.
 pub fn scatter<'a, DB: DrawingBackend + 'a>(
     chart: &mut XyChart<'a, DB>,
@@ -140,4 +194,31 @@ where
         .background_style(WHITE.mix(0.8))
         .draw()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clipping_keeps_the_inside_and_cuts_at_the_edges() {
+        let line = [
+            (0.0, 0.0),
+            (1.0, 2.0),
+            (2.0, 4.0),
+            (3.0, 0.0),
+            (4.0, -4.0),
+            (5.0, 4.0),
+        ];
+        let runs = clip_line(&line, (-1.0, 3.0));
+        assert_eq!(
+            runs,
+            vec![
+                vec![(0.0, 0.0), (1.0, 2.0), (1.5, 3.0)],
+                vec![(2.25, 3.0), (3.0, 0.0), (3.25, -1.0)],
+                vec![(4.375, -1.0), (4.875, 3.0)],
+            ]
+        );
+        assert!(clip_line(&[(0.0, 9.0), (1.0, 8.0)], (0.0, 1.0)).is_empty());
+    }
 }

@@ -2,7 +2,7 @@
 //! size × devicePixelRatio) decides the resolution, so plots stay crisp on high-DPI screens.
 
 use bbb_core::data::Dataset;
-use bbb_core::{Predictive, Trainer};
+use bbb_core::{BeforeTraining, Predictive, Trainer, WeightSpace};
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
@@ -41,4 +41,25 @@ pub fn predictive(
     let empty = Predictive::default();
     bbb_plots::draw_predictive(&area(canvas)?, trainer.dataset(), p.unwrap_or(&empty))
         .map_err(|e| e.0)
+}
+
+/// Functions from the prior and from the initial posterior (empty axes until drawn).
+pub fn before(
+    canvas: HtmlCanvasElement,
+    trainer: &Trainer,
+    b: Option<&BeforeTraining>,
+) -> Result<(), String> {
+    let empty = BeforeTraining::default();
+    bbb_plots::draw_before_training(&area(canvas)?, trainer.dataset(), b.unwrap_or(&empty))
+        .map_err(|e| e.0)
+}
+
+/// The reliability plot of the latest predictive.
+pub fn calibration(canvas: HtmlCanvasElement, p: Option<&Predictive>) -> Result<(), String> {
+    bbb_plots::draw_calibration(&area(canvas)?, p.map(|p| &p.calibration)).map_err(|e| e.0)
+}
+
+/// The weights' histograms.
+pub fn weights(canvas: HtmlCanvasElement, w: Option<&WeightSpace>) -> Result<(), String> {
+    bbb_plots::draw_weights(&area(canvas)?, w).map_err(|e| e.0)
 }

@@ -1,8 +1,11 @@
 //! The one exported stateful object. The page creates a `Session`, calls `step` from its
 //! animation loop (one call in flight at a time), and asks for metrics and drawings.
 
+use bbb_core::calibration::AT_95;
 use bbb_core::metrics::MIN_NONINCREASE_RATIO;
-use bbb_core::{Backend, Config, Event, Phase, Predictive, Stage, Trainer};
+use bbb_core::{
+    Backend, BeforeTraining, Config, Event, Phase, Predictive, Stage, Trainer, WeightSpace,
+};
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlCanvasElement;
 
@@ -25,6 +28,8 @@ pub struct Session {
     backend: Backend,
     note: Option<String>,
     predictive: Option<Predictive>,
+    weights: Option<WeightSpace>,
+    before: Option<BeforeTraining>,
     error: Option<String>,
 }
 
@@ -47,11 +52,17 @@ impl Session {
     async fn with_config(config: Config, choice: BackendChoice) -> Result<Session, JsError> {
         let opened = open(choice).await;
         let trainer = Trainer::new(config, opened.device, opened.noise).map_err(error)?;
+        // What the run starts from, before any training: cheap, and shown at once.
+        let points = trainer.config().live_grid_points;
+        let before = trainer.before_training(points).await.map_err(error)?;
+        let weights = trainer.weight_space().await.map_err(error)?;
         Ok(Session {
             trainer,
             backend: opened.backend,
             note: opened.note,
             predictive: None,
+            weights: Some(weights),
+            before: Some(before),
             error: None,
         })
     }
@@ -156,7 +167,31 @@ impl Session {
         let s = self.trainer.summary();
         let d = s.map(|s| s.diagnostics);
         let opt = |v: Option<f64>| v.map_or(JsValue::NULL, num);
+        let p = self.predictive.as_ref();
+        let c = p.map(|p| p.calibration);
+        let w = self.weights.as_ref();
+        let b = self.before.as_ref();
         object(&[
+            ("noiseSigmaHat", opt(p.map(|p| p.noise_sigma))),
+            ("impliedNoiseSigma", num(self.trainer.implied_noise_sigma())),
+            (
+                "impliedNoiseStandardised",
+                num(bbb_core::calibration::implied_noise_sigma(
+                    self.trainer.config(),
+                    1.0,
+                )),
+            ),
+            ("trueNoiseSigma", num(self.trainer.config().noise_std)),
+            ("predictiveSamples", opt(p.map(|p| p.samples as f64))),
+            ("coverageWeights95", opt(c.map(|c| c.weights[AT_95]))),
+            ("coverageTotal95", opt(c.map(|c| c.total[AT_95]))),
+            ("gaussianNll", opt(c.map(|c| c.nll))),
+            ("crps", opt(c.map(|c| c.crps))),
+            ("medianSigma", opt(w.map(|w| w.median_sigma))),
+            ("medianSnr", opt(w.map(|w| w.median_snr))),
+            ("shareSnrBelow1", opt(w.map(|w| w.share_snr_below_1))),
+            ("priorSpread", opt(b.map(|b| b.prior.spread))),
+            ("initialSpread", opt(b.map(|b| b.initial.spread))),
             ("bestValRmse", opt(best.map(|b| b.1))),
             (
                 "bestEpoch",
@@ -187,18 +222,58 @@ impl Session {
     #[wasm_bindgen(js_name = refreshPredictive)]
     pub async fn refresh_predictive(&mut self, live: bool) -> Result<(), JsError> {
         let c = self.trainer.config();
-        let sizes = if live {
-            (c.live_samples, c.live_grid_points)
+        let p = if live {
+            let sizes = (c.live_samples, c.live_grid_points);
+            self.trainer.live_predictive(sizes.0, sizes.1).await
         } else {
-            (c.predictive_samples, c.grid_points)
+            let sizes = (c.predictive_samples, c.grid_points);
+            self.trainer.predictive(sizes.0, sizes.1).await
         };
-        let p = self
-            .trainer
-            .predictive(sizes.0, sizes.1)
-            .await
-            .map_err(error)?;
+        let p = p.map_err(error)?;
         self.predictive = Some(p);
         Ok(())
+    }
+
+    /// Draws a fresh set of sampled networks for the predictive figure, band and numbers kept
+    /// (before the first predictive, computes a light one).
+    pub async fn resample(&mut self) -> Result<(), JsError> {
+        let Some(mut p) = self.predictive.take() else {
+            return self.refresh_predictive(true).await;
+        };
+        let result = self.trainer.resample(&mut p).await;
+        self.predictive = Some(p);
+        result.map_err(error)
+    }
+
+    /// Whether the predictive, calibration and weight figures redraw while training.
+    #[wasm_bindgen(getter, js_name = liveViews)]
+    pub fn live_views(&self) -> bool {
+        self.trainer.config().live_views > 0
+    }
+
+    /// Re-reads every weight's σ and |μ|/σ for the weight-space histograms.
+    #[wasm_bindgen(js_name = refreshWeights)]
+    pub async fn refresh_weights(&mut self) -> Result<(), JsError> {
+        self.weights = Some(self.trainer.weight_space().await.map_err(error)?);
+        Ok(())
+    }
+
+    /// Draws the functions from the prior and from the initial posterior.
+    #[wasm_bindgen(js_name = drawBefore)]
+    pub fn draw_before(&self, canvas: HtmlCanvasElement) -> Result<(), JsError> {
+        draw::before(canvas, &self.trainer, self.before.as_ref()).map_err(error)
+    }
+
+    /// Draws the reliability plot of the latest predictive.
+    #[wasm_bindgen(js_name = drawCalibration)]
+    pub fn draw_calibration(&self, canvas: HtmlCanvasElement) -> Result<(), JsError> {
+        draw::calibration(canvas, self.predictive.as_ref()).map_err(error)
+    }
+
+    /// Draws the weight-space histograms.
+    #[wasm_bindgen(js_name = drawWeights)]
+    pub fn draw_weights(&self, canvas: HtmlCanvasElement) -> Result<(), JsError> {
+        draw::weights(canvas, self.weights.as_ref()).map_err(error)
     }
 
     /// Draws the data sanity plot.

@@ -1,0 +1,131 @@
+//! Before training: functions drawn from the prior and from the initial posterior, over the
+//! data they have not seen yet. Prior functions run far off the axes; they are cut at the edges.
+
+use bbb_core::data::Dataset;
+use bbb_core::BeforeTraining;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::RGBColor;
+
+use crate::style::{
+    clip_line, legend, range, scatter, xy_chart, PlotError, Scale, XyChart, BROWN, GREEN, PURPLE,
+};
+
+/// Draws prior and initial-posterior functions over the training data (left), and the prior
+/// functions again at their own, much larger scale (right).
+pub fn draw_before_training<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    data: &Dataset,
+    b: &BeforeTraining,
+) -> Result<(), PlotError>
+where
+    DB::ErrorType: 'static,
+{
+    area.fill(&WHITE)?;
+    let (w, h) = area.dim_in_pixel();
+    let s = Scale::of(w * 3 / 5, h);
+    let (left, right) = area.split_horizontally(w * 3 / 5);
+    // The data's range with room above and below, so the initial functions fit.
+    let (lo, hi) = range(data.train.y.iter().copied());
+    let pad = 0.5 * (hi - lo);
+    let ys = (lo - pad, hi + pad);
+    let mut chart = xy_chart(&left, "Before training, on the data's scale", ys, s)?;
+    train_points(&mut chart, data, s)?;
+    let prior_label = format!("Prior functions (spread ±{})", short(b.prior.spread));
+    lines(
+        &mut chart,
+        &b.x,
+        &b.prior.shown,
+        PURPLE,
+        &prior_label,
+        ys,
+        s,
+    )?;
+    let initial_label = format!("Initial posterior (spread ±{})", short(b.initial.spread));
+    lines(
+        &mut chart,
+        &b.x,
+        &b.initial.shown,
+        BROWN,
+        &initial_label,
+        ys,
+        s,
+    )?;
+    legend(&mut chart, s, SeriesLabelPosition::UpperLeft, 12.0)?;
+
+    let wide = range(b.prior.shown.iter().flatten().copied().chain([lo, hi]));
+    let mut chart = xy_chart(&right, "The prior functions at their own scale", wide, s)?;
+    train_points(&mut chart, data, s)?;
+    lines(
+        &mut chart,
+        &b.x,
+        &b.prior.shown,
+        PURPLE,
+        "Prior functions",
+        wide,
+        s,
+    )?;
+    area.present()?;
+    Ok(())
+}
+
+/// The training points, faint, for scale.
+fn train_points<'a, DB: DrawingBackend + 'a>(
+    chart: &mut XyChart<'a, DB>,
+    data: &Dataset,
+    s: Scale,
+) -> Result<(), PlotError>
+where
+    DB::ErrorType: 'static,
+{
+    let points = (&data.train.x[..], &data.train.y[..]);
+    scatter(chart, points, GREEN, 0.3, s.px(2.2), "Train (noisy)")
+}
+
+/// Each function as a line (cut at the chart's edges), labelled once.
+fn lines<'a, DB: DrawingBackend + 'a>(
+    chart: &mut XyChart<'a, DB>,
+    x: &[f64],
+    functions: &[Vec<f64>],
+    color: RGBColor,
+    label: &str,
+    ys: (f64, f64),
+    s: Scale,
+) -> Result<(), PlotError>
+where
+    DB::ErrorType: 'static,
+{
+    let style = color.stroke_width(s.px(1.5));
+    let mut first = true;
+    for f in functions {
+        let points: Vec<(f64, f64)> = x.iter().copied().zip(f.iter().copied()).collect();
+        for run in clip_line(&points, ys) {
+            let series = chart.draw_series(LineSeries::new(run, style))?;
+            if std::mem::take(&mut first) {
+                series
+                    .label(label)
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], style));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A spread in two significant figures, without an exponent for the sizes shown here.
+pub fn short(v: f64) -> String {
+    if !v.is_finite() {
+        return "?".into();
+    }
+    let digits = (1 - v.abs().max(1e-12).log10().floor() as i32).max(0) as usize;
+    format!("{v:.digits$}")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn spreads_in_two_significant_figures() {
+        assert_eq!(super::short(1234.5), "1234");
+        assert_eq!(super::short(0.01234), "0.012");
+        assert_eq!(super::short(3.456), "3.5");
+    }
+}
