@@ -424,6 +424,18 @@ async function runOnce(backend) {
       clip: { x: 0, y: 0, width: 1280, height: 1250 },
       scale: "css",
     });
+    // The posterior's figures, sections 7 to 9, for the README.
+    const box = await page.evaluate(() => {
+      const top = document.getElementById("plot-predictive").closest("section").getBoundingClientRect();
+      const end = document.getElementById("plot-weights").closest("section").getBoundingClientRect();
+      return { y: top.top + window.scrollY, height: end.bottom - top.top };
+    });
+    await page.screenshot({
+      path: join(outDir, `posterior-${backend}-${preset}.png`),
+      fullPage: true,
+      clip: { x: 0, y: box.y - 8, width: 1280, height: box.height + 16 },
+      scale: "css",
+    });
     results.push({ backend: short ? "webgpu*" : backend, preset, firstPlot, ready, trainSecs, rmse, diag });
 
     if (backend === "cpu") {
