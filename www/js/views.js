@@ -143,8 +143,9 @@ export class Views {
     $("ratio-threshold").textContent = String(m.ratioThreshold);
     const pct = (v) => (v === null ? "—" : `${Math.round(100 * v)} %`);
     const text = {
-      "prior-spread": m.priorSpread === null ? "—" : Math.round(m.priorSpread).toLocaleString("en"),
-      "initial-spread": fmt(m.initialSpread, 3),
+      // Two significant figures: a few dozen draws fix no more.
+      "prior-spread": m.priorSpread === null ? "—" : Number(m.priorSpread.toPrecision(2)).toLocaleString("en"),
+      "initial-spread": m.initialSpread === null ? "—" : m.initialSpread.toPrecision(2),
       "implied-noise-std": fmt(m.impliedNoiseStandardised),
       "implied-noise": fmt(m.impliedNoiseSigma, 3),
       "true-noise": String(m.trueNoiseSigma),

@@ -14,7 +14,7 @@ use crate::predictive::sample_outputs;
 use crate::rng::{stream_seed, Rng, Stream};
 
 /// Functions drawn from each to estimate the spread.
-pub const DRAWS: usize = 50;
+pub const DRAWS: usize = 30;
 /// Functions of each kept whole for drawing.
 pub const SHOWN: usize = 15;
 

@@ -111,12 +111,17 @@ where
     Ok(())
 }
 
-/// A spread in two significant figures, without an exponent for the sizes shown here.
+/// A spread in two significant figures (a few dozen draws fix no more), without an exponent.
 pub fn short(v: f64) -> String {
     if !v.is_finite() {
         return "?".into();
     }
-    let digits = (1 - v.abs().max(1e-12).log10().floor() as i32).max(0) as usize;
+    let k = v.abs().max(1e-12).log10().floor() as i32;
+    if k >= 1 {
+        let unit = 10f64.powi(k - 1);
+        return format!("{}", (v / unit).round() * unit);
+    }
+    let digits = (1 - k) as usize;
     format!("{v:.digits$}")
 }
 
@@ -124,7 +129,8 @@ pub fn short(v: f64) -> String {
 mod tests {
     #[test]
     fn spreads_in_two_significant_figures() {
-        assert_eq!(super::short(1234.5), "1234");
+        assert_eq!(super::short(1234.5), "1200");
+        assert_eq!(super::short(40_610.0), "41000");
         assert_eq!(super::short(0.01234), "0.012");
         assert_eq!(super::short(3.456), "3.5");
     }
