@@ -67,7 +67,8 @@ export class Player {
       this.controls.started();
       let session;
       try {
-        session = await this.wasm.Session.create(settings, this.controls.backendChoice());
+        session = await this.views.timed("new run", () =>
+          this.wasm.Session.create(settings, this.controls.backendChoice()));
       } catch (e) {
         this.views.showMessage(e.message ?? String(e));
         this.views.showStatus(this.session ? "paused" : "error");

@@ -45,11 +45,12 @@ export class Views {
   }
 
   redraw(session, which) {
+    // The functions before training first: a new prior σ should show at once.
     const draws = {
+      before: (c) => session.drawBefore(c),
       data: (c) => session.drawData(c),
       curves: (c) => session.drawCurves(c),
       predictive: (c) => session.drawPredictive(c),
-      before: (c) => session.drawBefore(c),
       calibration: (c) => session.drawCalibration(c),
       weights: (c) => session.drawWeights(c),
     };

@@ -13,7 +13,7 @@ use crate::noise::Noise;
 use crate::predictive::sample_outputs;
 use crate::rng::{stream_seed, Rng, Stream};
 
-/// Functions drawn from each to estimate the spread.
+/// Functions drawn from the prior to estimate its spread.
 pub const DRAWS: usize = 30;
 /// Functions of each kept whole for drawing.
 pub const SHOWN: usize = 15;
@@ -59,8 +59,8 @@ pub struct BeforeTraining {
     pub initial: FunctionDraws,
 }
 
-/// Draws [`DRAWS`] functions from the prior and from the initial posterior of `config` (noise
-/// from their own stream, so the run is unchanged).
+/// Draws [`DRAWS`] functions from the prior and [`SHOWN`] from the initial posterior of
+/// `config` (noise from their own stream, so the run is unchanged).
 pub async fn before_training(
     config: &Config,
     scaler: &Scaler,
@@ -70,12 +70,13 @@ pub async fn before_training(
     let x = linspace(X_RANGE.0, X_RANGE.1, points);
     let features = scaler.features(&x);
     let mut noise = Noise::host(stream_seed(config.seed, Stream::FunctionNoise));
-    let mut draw = async |model: Regressor| -> Result<FunctionDraws, TrainError> {
-        let out = sample_outputs(&model, &features, device, DRAWS, &mut noise).await?;
+    let mut draw = async |model: Regressor, n: usize| -> Result<FunctionDraws, TrainError> {
+        let out = sample_outputs(&model, &features, device, n, &mut noise).await?;
         Ok(summarise(&out, points, scaler))
     };
-    let prior = draw(prior_model(config, device)).await?;
-    let initial = draw(initial_model(config, device)).await?;
+    let prior = draw(prior_model(config, device), DRAWS).await?;
+    // The initial functions hardly differ: the ones shown are enough for their spread.
+    let initial = draw(initial_model(config, device), SHOWN).await?;
     Ok(BeforeTraining { x, prior, initial })
 }
 
