@@ -10,7 +10,7 @@ use crate::data::{linspace, Scaler, X_RANGE};
 use crate::events::TrainError;
 use crate::model::Regressor;
 use crate::noise::Noise;
-use crate::predictive::sample_outputs;
+use crate::predictive::{moments, rows, sample_outputs};
 use crate::rng::{stream_seed, Rng, Stream};
 
 /// Functions drawn from the prior to estimate its spread.
@@ -82,23 +82,13 @@ pub async fn before_training(
 
 fn summarise(out: &[f32], points: usize, scaler: &Scaler) -> FunctionDraws {
     let samples = out.len() / points;
-    let mut spreads: Vec<f64> = (0..points)
-        .map(|j| {
-            let col = (0..samples).map(|s| out[s * points + j] as f64);
-            let mean = col.clone().sum::<f64>() / samples as f64;
-            (col.map(|v| (v - mean).powi(2)).sum::<f64>() / samples as f64).sqrt()
-        })
+    let mut spreads: Vec<f64> = moments(out, samples, points)
+        .into_iter()
+        .map(|(_, sd)| sd)
         .collect();
     spreads.sort_by(f64::total_cmp);
     FunctionDraws {
-        shown: (0..samples.min(SHOWN))
-            .map(|s| {
-                out[s * points..(s + 1) * points]
-                    .iter()
-                    .map(|&v| scaler.unscale_y(v as f64))
-                    .collect()
-            })
-            .collect(),
+        shown: rows(out, points, SHOWN, |y| scaler.unscale_y(y)),
         spread: spreads[points / 2] * scaler.y_std,
     }
 }

@@ -151,10 +151,7 @@ pub async fn sample_networks(
 ) -> Result<Vec<Vec<f64>>, TrainError> {
     let scaler = &data.scaler;
     let out = sample_outputs(model, &scaler.features(x), device, n, noise).await?;
-    Ok(out
-        .chunks(x.len().max(1))
-        .map(|d| d.iter().map(|&v| scaler.unscale_y(v as f64)).collect())
-        .collect())
+    Ok(rows(&out, x.len(), n, |y| scaler.unscale_y(y)))
 }
 
 /// Mean, spread and the first sampled networks per input column, in original units.
@@ -174,29 +171,44 @@ impl Columns {
         unscale: impl Fn(f64) -> f64,
         y_std: f64,
     ) -> Self {
-        let mut c = Columns {
-            mean: Vec::with_capacity(points),
-            std: Vec::with_capacity(points),
-            shown: Vec::new(),
+        let (mean, std) = moments(draws, samples, points)
+            .into_iter()
+            .map(|(m, sd)| (unscale(m), sd * y_std))
+            .unzip();
+        Columns {
+            mean,
+            std,
+            shown: rows(draws, points, SHOWN_DRAWS, unscale),
             samples,
-        };
-        for j in 0..points {
+        }
+    }
+}
+
+/// Mean and population standard deviation of each input's column of `draws`
+/// (`[samples, points]`).
+pub(crate) fn moments(draws: &[f32], samples: usize, points: usize) -> Vec<(f64, f64)> {
+    (0..points)
+        .map(|j| {
             let column = (0..samples).map(|s| draws[s * points + j] as f64);
             let mean = column.clone().sum::<f64>() / samples as f64;
             let var = column.map(|v| (v - mean).powi(2)).sum::<f64>() / samples as f64;
-            c.mean.push(unscale(mean));
-            c.std.push(var.sqrt() * y_std);
-        }
-        c.shown = (0..samples.min(SHOWN_DRAWS))
-            .map(|s| {
-                draws[s * points..(s + 1) * points]
-                    .iter()
-                    .map(|&v| unscale(v as f64))
-                    .collect()
-            })
-            .collect();
-        c
-    }
+            (mean, var.sqrt())
+        })
+        .collect()
+}
+
+/// The first `n` rows of `draws` (one sampled network each, `points` long), through `unscale`.
+pub(crate) fn rows(
+    draws: &[f32],
+    points: usize,
+    n: usize,
+    unscale: impl Fn(f64) -> f64,
+) -> Vec<Vec<f64>> {
+    draws
+        .chunks(points.max(1))
+        .take(n)
+        .map(|row| row.iter().map(|&v| unscale(v as f64)).collect())
+        .collect()
 }
 
 /// The grid's part of `columns` (its first `n` columns) with both bands.
