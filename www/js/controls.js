@@ -13,10 +13,14 @@ function fillSelect(select, entries) {
 function field(setting) {
   const label = document.createElement("label");
   const unit = setting.unit ? ` ${setting.unit}` : "";
-  label.title = `${setting.help}: ${setting.minExclusive ? "above " : ""}${setting.min} to ${setting.max}${unit}`;
-  const input = document.createElement("input");
+  const choice = setting.kind === "choice";
+  label.title = choice
+    ? setting.help
+    : `${setting.help}: ${setting.minExclusive ? "above " : ""}${setting.min} to ${setting.max}${unit}`;
+  const input = document.createElement(choice ? "select" : "input");
   input.name = setting.name;
-  input.inputMode = setting.kind === "whole" ? "numeric" : "decimal";
+  if (choice) fillSelect(input, setting.choices.map((name) => ({ name, label: name })));
+  else input.inputMode = setting.kind === "whole" ? "numeric" : "decimal";
   input.setAttribute("aria-describedby", `error-${setting.name}`);
   const error = document.createElement("small");
   error.className = "error";
@@ -36,6 +40,8 @@ export class Controls {
     fillSelect(this.preset, wasm.presetList());
     fillSelect(this.backend, wasm.backendList());
     this.shown = this.table.filter((s) => s.onPage).map((s) => s.name);
+    // A person's added and removed points ride in the address beside the settings.
+    this.editKeys = wasm.editKeys();
     for (const s of this.table.filter((s) => s.onPage)) this.form.append(field(s));
     this.addSeedButton();
     this.onChange = () => {};
@@ -49,6 +55,29 @@ export class Controls {
       this.commit();
     });
     this.backend.addEventListener("change", () => this.commit());
+    // A guided experiment's link changes only the address: read it as a new one.
+    addEventListener("hashchange", () => {
+      this.readHash();
+      this.commit();
+    });
+  }
+
+  // The points a person added or removed (from a click on the data figure).
+  setEdits(edits) {
+    for (const key of this.editKeys) {
+      if (edits[key]) this.hidden[key] = edits[key];
+      else delete this.hidden[key];
+    }
+    this.commit();
+  }
+
+  hasEdits() {
+    return this.editKeys.some((key) => key in this.hidden);
+  }
+
+  // Back to the scenario's own points.
+  resetData() {
+    this.setEdits({});
   }
 
   addSeedButton() {
@@ -87,7 +116,7 @@ export class Controls {
   // value that cannot be used is dropped with a message, as is an unknown key.
   readHash() {
     const params = new URLSearchParams(location.hash.slice(1));
-    const names = new Set(this.table.map((s) => s.name));
+    const names = new Set([...this.table.map((s) => s.name), ...this.editKeys]);
     const notes = [];
     const presets = [...this.preset.options].map((o) => o.value);
     const preset = params.get("preset") ?? "quick";
@@ -105,8 +134,11 @@ export class Controls {
     }
     const faults = this.wasm.checkSettings({ preset: this.preset.value, ...this.hidden });
     for (const [key, message] of Object.entries(faults)) {
-      if (key in this.hidden) {
-        notes.push(`The link's ${key}=${this.hidden[key]} was not used: ${message}.`);
+      if (this.editKeys.includes(key)) {
+        notes.push(`The link's point data were not used (${message}); these are the scenario's own points.`);
+        for (const k of this.editKeys) delete this.hidden[k];
+      } else if (key in this.hidden) {
+        notes.push(`The link's ${key}=${this.hidden[key].slice(0, 40)} was not used: ${message}.`);
         delete this.hidden[key];
       }
     }
@@ -156,12 +188,21 @@ export class Controls {
   // A valid form that differs from the running one starts a new run; putting a value back
   // as it was keeps the run going.
   commit() {
+    // Removed points are numbered within the scenario's data: a new scenario or seed may leave
+    // them meaningless, so they are cleared (with a word) rather than block the change.
+    const faults = this.wasm.checkSettings(this.settings());
+    if (this.editKeys.some((key) => key in faults) && this.hasEdits()) {
+      for (const key of this.editKeys) delete this.hidden[key];
+      this.linkNotes = "Your added and removed points did not fit the new data and were cleared.";
+      this.views.showMessage(this.linkNotes);
+    }
     if (!this.check()) {
       this.views.showMessage("Some settings need fixing (see the red notes); the current run goes on unchanged.");
       return;
     }
+    // What the link or the clearing of points said stays in view once; anything older goes.
+    this.views.showMessage(this.linkNotes);
     this.linkNotes = "";
-    this.views.showMessage("");
     const key = JSON.stringify([this.settings(), this.backendChoice()]);
     if (key === this.committed) return;
     this.committed = key;

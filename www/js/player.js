@@ -49,6 +49,32 @@ export class Player {
     document.getElementById("step").addEventListener("click", () => this.stepEpoch());
     document.getElementById("reset").addEventListener("click", () => this.restart());
     document.getElementById("resample").addEventListener("click", () => this.resample());
+    document.getElementById("reset-data").addEventListener("click", () => this.editData(() => controls.resetData()));
+    // A click on the data figure adds a training point; a right-click or Shift-click removes one.
+    const canvas = views.canvases.data;
+    canvas.addEventListener("click", (e) => this.clickData(e, e.shiftKey));
+    canvas.addEventListener("contextmenu", (e) => {
+      e.preventDefault();
+      this.clickData(e, true);
+    });
+  }
+
+  // New data make a new run; one that was training goes on training.
+  editData(change) {
+    this.resumeAfterRestart = this.activeSince !== null;
+    change();
+  }
+
+  clickData(event, remove) {
+    let edits;
+    try {
+      const canvas = this.views.canvases.data;
+      edits = this.wasm.editData(this.controls.settings(), canvas, event.offsetX, event.offsetY, remove);
+    } catch (e) {
+      this.views.showMessage(e.message ?? String(e));
+      return;
+    }
+    this.editData(() => this.controls.setEdits(edits));
   }
 
   // Serialises every call into the session: a wasm method that awaits holds the session
@@ -84,8 +110,28 @@ export class Player {
       this.views.redraw(session, ALL_FIGURES);
       this.views.showProgress(session.progress(), session.eta(0), 0);
       this.views.showMetrics(session.metrics());
+      this.views.showRegions(session.regions());
       this.views.showStatus("ready");
     });
+    // The Gaussian process after the first figures are on screen (it takes a moment).
+    this.run(async () => {
+      const session = this.session;
+      if (!session?.gpShown || session.done) return;
+      await nextFrame();
+      try {
+        this.views.timed("Gaussian process: fit, predict, draw", () => {
+          session.refreshGp();
+          this.views.redraw(session, { predictive: true });
+        });
+      } catch (e) {
+        this.views.showMessage(e.message ?? String(e));
+      }
+      this.views.showRegions(session.regions());
+    });
+    if (this.resumeAfterRestart) {
+      this.resumeAfterRestart = false;
+      this.play();
+    }
   }
 
   elapsedSeconds() {
@@ -199,6 +245,7 @@ export class Player {
     await views.timed("weights read", () => session.refreshWeights());
     views.redraw(session, POSTERIOR_FIGURES);
     views.showMetrics(session.metrics());
+    views.showRegions(session.regions());
   }
 
   // Fresh sampled networks on the predictive figure; the band and the numbers stay.

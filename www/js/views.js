@@ -91,6 +91,35 @@ export class Views {
     byTest("costs").replaceChildren(...rows);
   }
 
+  // Where the doubt is: one row per region and model, numbers from the wasm module.
+  showRegions(r) {
+    const names = { data: "inside the data", gap: "in a gap", outside: "outside the data's range" };
+    const cell = (v, digits) => `<td data-value="${v ?? ""}">${fmt(v, digits)}</td>`;
+    const rows = [];
+    for (const [region, label] of Object.entries(names)) {
+      for (const [model, scores] of [["network", r.network], ["Gaussian process", r.gp]]) {
+        const s = scores?.[region];
+        const tr = document.createElement("tr");
+        tr.dataset.region = region;
+        tr.dataset.model = model === "network" ? "network" : "gp";
+        tr.innerHTML = `<th>${label}</th><td>${model}</td><td>${s ? s.points : scores ? 0 : "—"}</td>` +
+          (s
+            ? cell(s.doubtWidth, 3) + cell(s.totalWidth, 3) + cell(s.coverage95, 2) + cell(s.rmse, 3) + cell(s.nll, 2)
+            : `<td colspan="5" class="dim">${scores ? "no test point here" : "not computed yet"}</td>`);
+        rows.push(tr);
+      }
+    }
+    byTest("regions").tBodies[0].replaceChildren(...rows);
+    byTest("train-points").textContent = String(r.trainPoints);
+    const gaps = r.gaps.map(([a, b]) => `(${a.toFixed(2)}, ${b.toFixed(2)})`);
+    byTest("gaps").textContent = gaps.length ? gaps.join(", ") : "none";
+    byTest("train-range").textContent = `[${r.range[0].toFixed(2)}, ${r.range[1].toFixed(2)}]`;
+    const h = r.gpHyper;
+    byTest("gp-hyper").textContent = h
+      ? `lengthscale ${h.lengthscale.toFixed(2)}, signal sd ${h.signalSd.toFixed(2)}, noise sd ${h.noiseSd.toFixed(3)}`
+      : "—";
+  }
+
   showBackend(label, note) {
     byTest("backend").textContent = label;
     $("backend-note").textContent = note ? `(${note})` : "";

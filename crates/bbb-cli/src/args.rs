@@ -1,6 +1,9 @@
 //! Command-line arguments. The run's hyperparameter flags and their help come from the core's
 //! settings table, so the CLI, the page and the address accept the same names and values.
 
+use bbb_core::data::MIN_OWN_POINTS;
+use bbb_core::edits::Edits;
+use bbb_core::own_data::{parse_csv, MAX_OWN_BYTES, MAX_OWN_POINTS};
 use bbb_core::settings::{Kind, Setting, SETTINGS};
 use bbb_core::{Backend, Config, Preset};
 use clap::{Arg, ArgAction, ArgMatches, Command as Clap};
@@ -62,6 +65,9 @@ fn help_line(s: &Setting) -> String {
     } else {
         format!(", in {}", s.unit)
     };
+    if let Kind::Choice(names) = s.kind {
+        return format!("{} [{default}; one of {}]", s.help, names.join(", "));
+    }
     let r = s.range;
     let low = if r.min_exclusive { "above " } else { "" };
     let (min, max) = (
@@ -104,12 +110,37 @@ pub fn command() -> Clap {
                 .long("quiet")
                 .action(ArgAction::SetTrue)
                 .help("print only the final results"),
+        )
+        .arg(
+            Arg::new("data")
+                .long("data")
+                .value_name("FILE.csv")
+                .help(format!(
+                    "your own points, one 'x,y' per line (optional header 'x,y'), {MIN_OWN_POINTS} to {MAX_OWN_POINTS}; split at random, a sixth each for validation and test"
+                )),
+        )
+        .arg(
+            Arg::new("add")
+                .long("add")
+                .value_name("x_y_x_y…")
+                .allow_hyphen_values(true)
+                .help("training points to add, as a page link writes them (add=…)"),
+        )
+        .arg(
+            Arg::new("remove")
+                .long("remove")
+                .value_name("i_j…")
+                .help("training points to remove by number, as a page link writes them (remove=…)"),
         );
     for s in SETTINGS.iter().filter(|s| s.offered.cli) {
         run = run.arg(
             Arg::new(s.name)
                 .long(s.name)
-                .value_name(if s.kind == Kind::Whole { "N" } else { "X" })
+                .value_name(match s.kind {
+                    Kind::Whole => "N".to_string(),
+                    Kind::Real => "X".to_string(),
+                    Kind::Choice(names) => names.join("|"),
+                })
                 .allow_hyphen_values(true)
                 .help(help_line(s)),
         );
@@ -164,6 +195,15 @@ pub fn from_matches(m: &ArgMatches) -> Result<Command, String> {
                 .map_err(|e| format!("--{}: {e}", s.name))?;
         }
     }
+    if let Some(path) = m.get_one::<String>("data") {
+        if m.get_one::<String>("scenario").is_some() {
+            return Err("--data and --scenario both choose the data: give one of them".into());
+        }
+        config.own_data = Some(std::sync::Arc::new(read_own_data(path)?));
+    }
+    let text = |key: &str| m.get_one::<String>(key).map_or("", String::as_str);
+    config.edits = Edits::parse(text("add"), text("remove"))
+        .map_err(|e| format!("--{}: {e}", e.setting.unwrap_or("add")))?;
     config.validate().map_err(|e| match e.setting {
         Some(name) => format!("--{name}: {e}"),
         None => e.message,
@@ -175,6 +215,22 @@ pub fn from_matches(m: &ArgMatches) -> Result<Command, String> {
         out: PathBuf::from(m.get_one::<String>("out").expect("has a default")),
         quiet: m.get_flag("quiet"),
     })))
+}
+
+/// Reads and checks a CSV file of points; the message names the file and the line.
+fn read_own_data(path: &str) -> Result<Vec<(f64, f64)>, String> {
+    let fail = |why: String| format!("--data {path}: {why}");
+    let size = std::fs::metadata(path)
+        .map_err(|e| fail(format!("cannot read it ({e})")))?
+        .len();
+    if size > MAX_OWN_BYTES {
+        return Err(fail(format!(
+            "the file has {size} bytes; at most {MAX_OWN_BYTES} are read"
+        )));
+    }
+    let text =
+        std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read it as text ({e})")))?;
+    parse_csv(&text).map_err(fail)
 }
 
 /// Parses the arguments after the program name (tests; `main` lets clap print help itself).
@@ -273,5 +329,65 @@ mod tests {
             let err = parse(&args(line)).expect_err(line);
             assert!(err.contains(needle), "{line}: {err}");
         }
+    }
+
+    #[test]
+    fn scenarios_own_data_and_edits() {
+        let Command::Run(r) =
+            parse(&args("--scenario gap --noise 0.16 --x-range 6 --gp 0")).unwrap()
+        else {
+            panic!("expected a run")
+        };
+        let c = &r.config;
+        assert_eq!(c.scenario, bbb_core::data::Scenario::Gap);
+        assert_eq!((c.noise_std, c.x_range, c.gp), (0.16, 6.0, 0));
+        let help = command().render_help().to_string();
+        assert!(
+            help.contains("--scenario <tutorial|gap|two-clusters|few>"),
+            "{help}"
+        );
+        let err = parse(&args("--scenario hole")).unwrap_err();
+        assert!(err.contains("'hole' is not one of tutorial, gap"), "{err}");
+
+        let Command::Run(r) = parse(&args("--add 0.5_1_-1_2 --remove 3")).unwrap() else {
+            panic!("expected a run")
+        };
+        assert_eq!(r.config.edits.added, vec![(0.5, 1.0), (-1.0, 2.0)]);
+        let err = parse(&args("--add 0.5_NaN")).unwrap_err();
+        assert!(
+            err.starts_with("--add: ") && err.contains("not a finite number"),
+            "{err}"
+        );
+        let err = parse(&args("--remove 5000")).unwrap_err();
+        assert!(
+            err.starts_with("--remove: ") && err.contains("has 800 points"),
+            "{err}"
+        );
+
+        let dir = std::env::temp_dir().join(format!("bbb-args-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let good = dir.join("good.csv");
+        let rows: String = (0..30)
+            .map(|i| format!("{},{}\n", i as f64 / 10.0, i % 7))
+            .collect();
+        std::fs::write(&good, format!("x,y\n{rows}")).unwrap();
+        let line = format!("--data {}", good.display());
+        let Command::Run(r) = parse(&args(&line)).unwrap() else {
+            panic!("expected a run")
+        };
+        assert_eq!(r.config.own_data.as_ref().unwrap().len(), 30);
+        let err = parse(&args(&format!("{line} --scenario gap"))).unwrap_err();
+        assert!(err.contains("give one of them"), "{err}");
+        let bad = dir.join("bad.csv");
+        std::fs::write(&bad, format!("x,y\n{rows}1,nan\n")).unwrap();
+        let err = parse(&args(&format!("--data {}", bad.display()))).unwrap_err();
+        assert!(err.contains("line 32: y is nan"), "{err}");
+        let big = dir.join("big.csv");
+        std::fs::write(&big, "1,1\n".repeat(MAX_OWN_BYTES as usize / 4 + 1)).unwrap();
+        let err = parse(&args(&format!("--data {}", big.display()))).unwrap_err();
+        assert!(err.contains("at most 2000000 are read"), "{err}");
+        let err = parse(&args("--data /nonexistent/points.csv")).unwrap_err();
+        assert!(err.contains("cannot read it"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

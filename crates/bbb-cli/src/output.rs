@@ -23,6 +23,10 @@ pub struct RunInfo<'a> {
     pub backend: &'a str,
     /// Preset name.
     pub preset: &'a str,
+    /// Scenario name (`own data` for a person's file).
+    pub scenario: &'a str,
+    /// Training points actually used.
+    pub train_points: usize,
     /// Seed.
     pub seed: u64,
     /// Trainable scalars.
@@ -52,6 +56,8 @@ pub fn summary_json(s: &Summary, info: &RunInfo, t: &Timings, extra: Value) -> S
         "seconds_predictive": t.predictive,
         "backend": info.backend,
         "preset": info.preset,
+        "scenario": info.scenario,
+        "train_points": info.train_points,
         "seed": info.seed,
         "epochs": info.epochs,
         "n_parameters": info.n_parameters,

@@ -38,13 +38,13 @@ pub fn write_all(dir: &Path, trainer: &Trainer, posterior: &Posterior) -> Result
     let data = trainer.dataset();
     let c = trainer.config();
     figure(dir, "data.png", (900, 520), |a| {
-        bbb_plots::draw_data(a, data)
+        bbb_plots::draw_data(a, data, c.edits.added.len()).map(|_| ())
     })?;
     figure(dir, "curves.png", (1700, 440), |a| {
         bbb_plots::draw_curves(a, trainer.history(), c.warmup_epochs, c.ema_alpha)
     })?;
     figure(dir, "predictive.png", (900, 520), |a| {
-        bbb_plots::draw_predictive(a, data, &posterior.predictive)
+        bbb_plots::draw_predictive(a, data, &posterior.predictive, posterior.gp.as_ref())
     })?;
     figure(dir, "before.png", (900, 520), |a| {
         bbb_plots::draw_before_training(a, data, &posterior.before)

@@ -3,6 +3,8 @@
 //! functions before training. Printed after the tutorial's lines and added to `summary.json`.
 
 use bbb_core::calibration::{AT_95, LEVELS};
+use bbb_core::gp_view::GpView;
+use bbb_core::regions::{ByRegion, Region, RegionScore, Regions};
 use bbb_core::{BeforeTraining, Predictive, WeightSpace};
 use serde_json::{json, Value};
 
@@ -16,8 +18,44 @@ pub struct Posterior {
     pub before: BeforeTraining,
     /// The noise level the loss assumes.
     pub implied_noise: f64,
-    /// The noise level the data were drawn with.
+    /// The noise level the data were drawn with (NaN for a person's own data).
     pub true_noise: f64,
+    /// The Gaussian process beside the network, when the run has one.
+    pub gp: Option<GpView>,
+    /// The training range and its gaps.
+    pub regions: Regions,
+}
+
+fn region_line(who: &str, region: Region, r: Option<RegionScore>) -> String {
+    match r {
+        None => format!("  {who:<8} {:<8} no test points", region.name()),
+        Some(r) => format!(
+            "  {who:<8} {:<8} {:>4} points | 95 % band width {:.3} (with noise {:.3}) | coverage {:.3} | RMSE {:.4} | NLL {:.3}",
+            region.name(),
+            r.points,
+            r.doubt_width,
+            r.total_width,
+            r.coverage_95,
+            r.rmse,
+            r.nll
+        ),
+    }
+}
+
+fn region_json(r: &ByRegion) -> Value {
+    let field = |r: Option<RegionScore>| {
+        r.map_or(Value::Null, |r| {
+            json!({
+                "points": r.points,
+                "doubt_width_95": r.doubt_width,
+                "total_width_95": r.total_width,
+                "coverage_95": r.coverage_95,
+                "rmse": r.rmse,
+                "nll": r.nll,
+            })
+        })
+    };
+    json!({ "data": field(r[0]), "gap": field(r[1]), "outside": field(r[2]) })
 }
 
 fn list(v: &[f64]) -> String {
@@ -65,6 +103,47 @@ impl Posterior {
                 self.before.prior.spread, self.before.initial.spread
             ),
         ]
+        .into_iter()
+        .chain(self.region_lines())
+        .collect()
+    }
+
+    /// Where the doubt is: each region's scores for the network and the Gaussian process.
+    fn region_lines(&self) -> Vec<String> {
+        let r = &self.regions;
+        let gaps: Vec<String> = r
+            .gaps
+            .iter()
+            .map(|(a, b)| format!("({a:.2}, {b:.2})"))
+            .collect();
+        let mut lines = vec![format!(
+            "Where the doubt is (test points): training inputs span [{:.2}, {:.2}], gaps {}",
+            r.lo,
+            r.hi,
+            if gaps.is_empty() {
+                "none".to_string()
+            } else {
+                gaps.join(", ")
+            }
+        )];
+        for region in Region::ALL {
+            lines.push(region_line(
+                "network",
+                region,
+                self.predictive.regions[region as usize],
+            ));
+            if let Some(gp) = &self.gp {
+                lines.push(region_line("GP", region, gp.regions[region as usize]));
+            }
+        }
+        if let Some(gp) = &self.gp {
+            let h = gp.hyper;
+            lines.push(format!(
+                "  GP hyperparameters by marginal likelihood: lengthscale {:.3}, signal sd {:.3}, noise sd {:.4}",
+                h.lengthscale, h.signal_sd, h.noise_sd
+            ));
+        }
+        lines
     }
 
     /// The fields added to `summary.json`.
@@ -92,6 +171,17 @@ impl Posterior {
             "share_snr_below_1": w.share_snr_below_1,
             "prior_function_spread": self.before.prior.spread,
             "initial_function_spread": self.before.initial.spread,
+            "regions": {
+                "train_range": [self.regions.lo, self.regions.hi],
+                "gaps": self.regions.gaps.iter().map(|&(a, b)| [a, b]).collect::<Vec<_>>(),
+                "network": region_json(&p.regions),
+                "gp": self.gp.as_ref().map(|g| region_json(&g.regions)),
+            },
+            "gp_hyper": self.gp.as_ref().map(|g| json!({
+                "lengthscale": g.hyper.lengthscale,
+                "signal_sd": g.hyper.signal_sd,
+                "noise_sd": g.hyper.noise_sd,
+            })),
         })
     }
 }

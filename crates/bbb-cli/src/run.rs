@@ -87,12 +87,24 @@ pub fn run(args: RunArgs) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     t.predictive = p_start.elapsed().as_secs_f64();
     let weights = block_on(trainer.weight_space()).map_err(|e| e.to_string())?;
+    let data = trainer.dataset();
+    let gp = if config.gp > 0 {
+        Some(bbb_core::gp_view::gp_view(data).map_err(|e| e.to_string())?)
+    } else {
+        None
+    };
     let posterior = Posterior {
         predictive,
         weights,
         before,
         implied_noise: trainer.implied_noise_sigma(),
-        true_noise: config.noise_std,
+        true_noise: if data.has_truth {
+            config.noise_std
+        } else {
+            f64::NAN
+        },
+        gp,
+        regions: bbb_core::regions::Regions::of(&data.train.x),
     };
     for line in posterior.lines() {
         println!("{line}");
@@ -100,6 +112,12 @@ pub fn run(args: RunArgs) -> Result<(), String> {
     let info = RunInfo {
         backend: args.backend.name(),
         preset: args.preset.name(),
+        scenario: if config.own_data.is_some() {
+            "own data"
+        } else {
+            config.scenario.name()
+        },
+        train_points: trainer.dataset().train.len(),
         seed: config.seed,
         n_parameters: trainer.n_parameters(),
         epochs: config.total_epochs(),

@@ -3,6 +3,10 @@
 
 use std::fmt;
 
+use std::sync::Arc;
+
+use crate::data::Scenario;
+use crate::edits::Edits;
 use crate::settings::{self, SETTINGS};
 
 /// The two training budgets the tutorial ships with.
@@ -44,6 +48,16 @@ impl Preset {
 pub struct Config {
     /// Seed for the data, the initial weights, the shuffles and the weight noise.
     pub seed: u64,
+    /// Where the synthetic inputs lie (the tutorial's recipe, a gap, two clusters, few points).
+    pub scenario: Scenario,
+    /// The figures and the test split cover x in `[−x_range, x_range]`.
+    pub x_range: f64,
+    /// Whether an exact Gaussian process is fitted and shown beside the network (1) or not (0).
+    pub gp: usize,
+    /// Points a person added to or removed from the training split.
+    pub edits: Edits,
+    /// A person's own points `(x, y)` in place of the synthetic data (split at random).
+    pub own_data: Option<Arc<Vec<(f64, f64)>>>,
     /// Observation noise standard deviation of the synthetic data.
     pub noise_std: f64,
     /// Training points.
@@ -118,6 +132,11 @@ impl Config {
     pub fn full() -> Self {
         Self {
             seed: 13,
+            scenario: Scenario::Tutorial,
+            x_range: 3.0,
+            gp: 1,
+            edits: Edits::default(),
+            own_data: None,
             noise_std: 0.08,
             n_train: 800,
             n_val: 200,
@@ -206,7 +225,11 @@ impl Config {
                 ),
             ));
         }
-        self.validate_fixed()
+        self.validate_fixed()?;
+        if !self.edits.is_empty() {
+            crate::data::Dataset::check_edits(self)?;
+        }
+        Ok(())
     }
 
     /// The values no table entry exposes; only code can get them wrong.
@@ -304,7 +327,9 @@ mod tests {
     fn every_setting_is_set_by_name() {
         let mut c = Config::quick();
         for s in SETTINGS {
-            let (text, v) = if s.range.max >= 3.0 {
+            let (text, v) = if let Kind::Choice(names) = s.kind {
+                (names[names.len() - 1], (names.len() - 1) as f64)
+            } else if s.range.max >= 3.0 {
                 ("3", 3.0)
             } else if s.kind == Kind::Whole {
                 ("0", 0.0)
@@ -356,7 +381,11 @@ mod tests {
 
     #[test]
     fn validation_catches_a_bad_value_in_every_entry() {
-        for s in SETTINGS {
+        // A choice is an enum on `Config`: it cannot hold a value out of its range.
+        for s in SETTINGS
+            .iter()
+            .filter(|s| !matches!(s.kind, Kind::Choice(_)))
+        {
             let mut c = Config::quick();
             s.write(&mut c, s.range.max * 2.0 + 1.0);
             let e = c.validate().expect_err(s.name);
@@ -369,7 +398,7 @@ mod tests {
                 ..Config::quick()
             },
             Config {
-                noise_std: f64::NAN,
+                n_test: 0,
                 ..Config::quick()
             },
             Config {

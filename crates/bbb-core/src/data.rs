@@ -3,6 +3,11 @@
 //! `f(x) = 0.45 x + sin(1.7 x) + 0.2 cos(3.2 x)`, `x ~ U(-3, 3)`, `y = f(x) + noise_std·N(0, 1)`,
 //! split at random into train / val / test. Inputs become 9 Fourier features; features and
 //! targets are standardised with the *train* split's mean and population std only.
+//!
+//! Besides the tutorial's recipe, a [`Scenario`] keeps the training and validation inputs out
+//! of some interval (the test inputs still cover it, so the doubt there can be scored), and the
+//! test inputs may cover a wider range than the data (extrapolation). A person's edits (points
+//! added or removed) apply to the training split; their own points replace the recipe.
 
 use crate::config::Config;
 use crate::rng::{Rng, Stream};
@@ -27,6 +32,80 @@ pub fn fourier_features(x: f64) -> [f64; N_FEATURES] {
     }
     f
 }
+
+/// Where the synthetic inputs lie.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Scenario {
+    /// The tutorial's recipe: every input uniform on [−3, 3].
+    #[default]
+    Tutorial,
+    /// No training or validation inputs in [−1, 0.5].
+    Gap,
+    /// Training and validation inputs in [−2.5, −1.5] and [1.5, 2.5] only.
+    TwoClusters,
+    /// The tutorial's recipe with 60 training and 20 validation points.
+    Few,
+}
+
+impl Scenario {
+    /// Every scenario, in the order of [`NAMES`](Self::NAMES).
+    pub const ALL: [Scenario; 4] = [
+        Scenario::Tutorial,
+        Scenario::Gap,
+        Scenario::TwoClusters,
+        Scenario::Few,
+    ];
+    /// Their names (the setting's values).
+    pub const NAMES: &'static [&'static str] = &["tutorial", "gap", "two-clusters", "few"];
+
+    /// The scenario's name.
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+
+    /// The intervals the training and validation inputs are drawn from (uniformly over their
+    /// union).
+    pub fn intervals(self) -> &'static [(f64, f64)] {
+        match self {
+            Scenario::Tutorial | Scenario::Few => &[X_RANGE],
+            Scenario::Gap => &[(-3.0, -1.0), (0.5, 3.0)],
+            Scenario::TwoClusters => &[(-2.5, -1.5), (1.5, 2.5)],
+        }
+    }
+
+    /// Training and validation points of the scenario under `config`.
+    pub fn counts(self, config: &Config) -> (usize, usize) {
+        match self {
+            Scenario::Few => (FEW.0.min(config.n_train), FEW.1.min(config.n_val)),
+            _ => (config.n_train, config.n_val),
+        }
+    }
+
+    /// Whether `x` is a possible training input.
+    fn admits(self, x: f64) -> bool {
+        self.intervals().iter().any(|&(a, b)| (a..b).contains(&x))
+    }
+
+    /// One input uniform over the union of the scenario's intervals.
+    fn draw(self, rng: &mut Rng) -> f64 {
+        let spans = self.intervals();
+        let total: f64 = spans.iter().map(|(a, b)| b - a).sum();
+        let mut u = rng.uniform() * total;
+        for &(a, b) in spans {
+            if u < b - a {
+                return a + u;
+            }
+            u -= b - a;
+        }
+        spans[spans.len() - 1].1 - f64::EPSILON
+    }
+}
+
+/// Training and validation points of the `few` scenario.
+pub const FEW: (usize, usize) = (60, 20);
+
+/// Fewest points a person's own data may have (8 to train on, 2 to validate, 2 to test).
+pub const MIN_OWN_POINTS: usize = 12;
 
 /// One split in original units.
 #[derive(Clone, Debug, Default)]
@@ -125,37 +204,110 @@ pub struct Dataset {
     pub test: Split,
     /// Train-only standardisation.
     pub scaler: Scaler,
+    /// The x range of the figures and of the predictive grid: at least the data's.
+    pub view: (f64, f64),
+    /// Whether the targets come from [`target_fn`] (not from a person's own file).
+    pub has_truth: bool,
 }
 
 impl Dataset {
-    /// Draws the data set of `config` (its seed, sizes and noise level).
+    /// The data set of `config`: a person's own points when it has them, else the synthetic
+    /// recipe of its scenario; then the person's edits. The edits were checked against the
+    /// data by [`check_edits`](Self::check_edits) (an index past the end is skipped here).
     pub fn generate(config: &Config) -> Self {
-        let mut rng = Rng::stream(config.seed, Stream::Data);
-        let n = config.n_train + config.n_val + config.n_test;
-        let x: Vec<f64> = (0..n)
-            .map(|_| rng.uniform_in(X_RANGE.0, X_RANGE.1))
-            .collect();
-        let y: Vec<f64> = x
-            .iter()
-            .map(|&xi| target_fn(xi) + config.noise_std * rng.normal())
-            .collect();
-        let perm = rng.permutation(n);
-        let take = |idx: &[usize]| Split {
-            x: idx.iter().map(|&i| x[i]).collect(),
-            y: idx.iter().map(|&i| y[i]).collect(),
+        let (train, val, test) = match &config.own_data {
+            Some(points) => split_own(points, config.seed),
+            None => synthetic(config),
         };
-        let (a, b) = (config.n_train, config.n_train + config.n_val);
-        let train = take(&perm[..a]);
-        let val = take(&perm[a..b]);
-        let test = take(&perm[b..]);
+        let mut train = train;
+        config.edits.apply(&mut train);
+        // The view covers the data, and at least [−x_range, x_range] for the synthetic recipe.
+        let start = match config.own_data {
+            Some(_) => (f64::INFINITY, f64::NEG_INFINITY),
+            None => (-config.x_range, config.x_range),
+        };
+        let reach = train.x.iter().chain(&val.x).chain(&test.x);
+        let (lo, hi) = reach.fold(start, |(a, b), &x| (a.min(x), b.max(x)));
         let scaler = Scaler::fit(&train);
         Self {
             train,
             val,
             test,
             scaler,
+            view: (lo, hi),
+            has_truth: config.own_data.is_none(),
         }
     }
+
+    /// Whether `config`'s edits fit its data (every removed point exists, at least two remain).
+    pub fn check_edits(config: &Config) -> Result<(), crate::config::ConfigError> {
+        let plain = Config {
+            edits: Default::default(),
+            ..config.clone()
+        };
+        let n = Self::generate(&plain).train.len();
+        config.edits.check(n)
+    }
+}
+
+/// The tutorial's recipe: every input uniform on [−3, 3], targets with Gaussian noise, a random
+/// split. A scenario's training and validation inputs that fall outside its intervals are drawn
+/// again (from their own stream, so the tutorial's data never move), and a wider view draws the
+/// test inputs again over the whole range.
+fn synthetic(config: &Config) -> (Split, Split, Split) {
+    let mut rng = Rng::stream(config.seed, Stream::Data);
+    let (n_train, n_val) = config.scenario.counts(config);
+    let n = n_train + n_val + config.n_test;
+    let x: Vec<f64> = (0..n)
+        .map(|_| rng.uniform_in(X_RANGE.0, X_RANGE.1))
+        .collect();
+    let y: Vec<f64> = x
+        .iter()
+        .map(|&xi| target_fn(xi) + config.noise_std * rng.normal())
+        .collect();
+    let perm = rng.permutation(n);
+    let take = |idx: &[usize]| Split {
+        x: idx.iter().map(|&i| x[i]).collect(),
+        y: idx.iter().map(|&i| y[i]).collect(),
+    };
+    let (a, b) = (n_train, n_train + n_val);
+    let (mut train, mut val, mut test) = (take(&perm[..a]), take(&perm[a..b]), take(&perm[b..]));
+    let mut again = Rng::stream(config.seed, Stream::Scenario);
+    let scenario = config.scenario;
+    for split in [&mut train, &mut val] {
+        for i in 0..split.len() {
+            if !scenario.admits(split.x[i]) {
+                split.x[i] = scenario.draw(&mut again);
+                split.y[i] = target_fn(split.x[i]) + config.noise_std * again.normal();
+            }
+        }
+    }
+    if config.x_range > X_RANGE.1 {
+        let v = config.x_range;
+        for i in 0..test.len() {
+            test.x[i] = again.uniform_in(-v, v);
+            test.y[i] = target_fn(test.x[i]) + config.noise_std * again.normal();
+        }
+    }
+    (train, val, test)
+}
+
+/// A person's own points split at random: a sixth to validation, a sixth to test (at least two
+/// each), the rest to training, as the tutorial splits its 1,200.
+fn split_own(points: &[(f64, f64)], seed: u64) -> (Split, Split, Split) {
+    let n = points.len();
+    let held = (n / 6).max(2);
+    let perm = Rng::stream(seed, Stream::Data).permutation(n);
+    let take = |idx: &[usize]| Split {
+        x: idx.iter().map(|&i| points[i].0).collect(),
+        y: idx.iter().map(|&i| points[i].1).collect(),
+    };
+    let a = n - 2 * held;
+    (
+        take(&perm[..a]),
+        take(&perm[a..a + held]),
+        take(&perm[a + held..]),
+    )
 }
 
 /// `n` evenly spaced points from `lo` to `hi` inclusive.
@@ -255,5 +407,138 @@ mod tests {
         });
         assert_eq!(a.train.x, b.train.x);
         assert_ne!(a.train.x, c.train.x);
+    }
+
+    fn with(scenario: Scenario) -> Config {
+        Config {
+            scenario,
+            ..Config::default()
+        }
+    }
+
+    #[test]
+    fn each_scenario_keeps_its_inputs_where_it_says() {
+        let tutorial = Dataset::generate(&Config::default());
+        for scenario in Scenario::ALL {
+            let d = Dataset::generate(&with(scenario));
+            let (n_train, n_val) = if scenario == Scenario::Few {
+                FEW
+            } else {
+                (800, 200)
+            };
+            assert_eq!(
+                (d.train.len(), d.val.len(), d.test.len()),
+                (n_train, n_val, 200)
+            );
+            let inside = |x: &f64| {
+                scenario
+                    .intervals()
+                    .iter()
+                    .any(|&(a, b)| (a..b).contains(x))
+            };
+            assert!(d.train.x.iter().chain(&d.val.x).all(inside), "{scenario:?}");
+            // The test inputs still cover all of [−3, 3], the gaps included (`few` draws fewer
+            // points in all, so its split differs).
+            if scenario != Scenario::Few {
+                assert!(d.test.x == tutorial.test.x, "{scenario:?}");
+            }
+            assert_eq!(d.view, (-3.0, 3.0));
+            // Targets of the redrawn inputs are the function plus noise of the set size.
+            let residuals = d
+                .train
+                .x
+                .iter()
+                .zip(&d.train.y)
+                .map(|(x, y)| y - target_fn(*x));
+            let rms = (residuals.map(|r| r * r).sum::<f64>() / n_train as f64).sqrt();
+            assert!((rms - 0.08).abs() < 0.02, "{scenario:?} {rms}");
+        }
+        let gap = Dataset::generate(&with(Scenario::Gap));
+        assert!(!gap.train.x.iter().any(|x| (-1.0..0.5).contains(x)));
+        assert!(
+            gap.test
+                .x
+                .iter()
+                .filter(|x| (-1.0..0.5).contains(*x))
+                .count()
+                > 30
+        );
+        // Both sides of the gap are filled at the tutorial's density or more.
+        assert!(gap.train.x.iter().filter(|&&x| x > 0.5).count() > 300);
+        let clusters = Dataset::generate(&with(Scenario::TwoClusters));
+        let left = clusters.train.x.iter().filter(|&&x| x < 0.0).count();
+        assert!((300..500).contains(&left), "{left}");
+        // The points the gap admits are the tutorial's own.
+        let kept = tutorial
+            .train
+            .x
+            .iter()
+            .zip(&gap.train.x)
+            .filter(|(a, b)| a == b);
+        assert!(kept.count() > 500);
+    }
+
+    #[test]
+    fn a_wider_view_draws_test_inputs_over_it_and_noise_scales() {
+        let c = Config {
+            x_range: 6.0,
+            noise_std: 0.16,
+            ..Config::default()
+        };
+        let d = Dataset::generate(&c);
+        let t = Dataset::generate(&Config::default());
+        assert_eq!(d.view.0.min(-6.0), -6.0);
+        assert!(d.view.0 >= -6.0 && d.view.1 <= 6.0);
+        assert!(d.test.x.iter().all(|x| x.abs() <= 6.0));
+        assert!(d.test.x.iter().filter(|x| x.abs() > 3.0).count() > 60);
+        assert!(d.train.x.iter().all(|x| x.abs() <= 3.0));
+        assert_eq!(d.train.x, t.train.x);
+        let (_, s) = mean_std(
+            d.train
+                .x
+                .iter()
+                .zip(&d.train.y)
+                .map(|(x, y)| y - target_fn(*x)),
+        );
+        assert!((s - 0.16).abs() < 0.016, "{s}");
+    }
+
+    #[test]
+    fn own_points_are_split_and_edits_apply_to_training() {
+        let points: Vec<(f64, f64)> = (0..60).map(|i| (i as f64 * 0.1, i as f64)).collect();
+        let c = Config {
+            own_data: Some(std::sync::Arc::new(points)),
+            ..Config::default()
+        };
+        let d = Dataset::generate(&c);
+        assert_eq!((d.train.len(), d.val.len(), d.test.len()), (40, 10, 10));
+        assert!(!d.has_truth);
+        assert_eq!(d.view, (0.0, 5.9));
+        let mut all: Vec<f64> = d
+            .train
+            .x
+            .iter()
+            .chain(&d.val.x)
+            .chain(&d.test.x)
+            .copied()
+            .collect();
+        all.sort_by(f64::total_cmp);
+        assert_eq!(all.len(), 60);
+        all.dedup();
+        assert_eq!(all.len(), 60);
+
+        let mut edited = Config {
+            edits: crate::edits::Edits::parse("0.25_1.5_-2_0", "0_799").unwrap(),
+            ..Config::default()
+        };
+        let e = Dataset::generate(&edited);
+        let t = Dataset::generate(&Config::default());
+        assert_eq!(e.train.len(), 800);
+        assert_eq!(&e.train.x[..798], &t.train.x[1..799]);
+        assert_eq!(&e.train.x[798..], &[0.25, -2.0]);
+        assert_eq!(e.val.x, t.val.x);
+        assert!(edited.validate().is_ok());
+        edited.edits = crate::edits::Edits::parse("", "800").unwrap();
+        assert!(edited.validate().unwrap_err().message.contains("point 800"));
     }
 }

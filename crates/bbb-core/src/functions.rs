@@ -6,7 +6,7 @@ use burn::tensor::{Device, Tensor};
 
 use crate::bayes_linear::inverse_softplus;
 use crate::config::Config;
-use crate::data::{linspace, Scaler, X_RANGE};
+use crate::data::{linspace, Dataset, Scaler};
 use crate::events::TrainError;
 use crate::model::Regressor;
 use crate::noise::Noise;
@@ -48,7 +48,7 @@ pub struct FunctionDraws {
     pub spread: f64,
 }
 
-/// Prior and initial-posterior functions on `points` grid inputs over [−3, 3].
+/// Prior and initial-posterior functions on `points` grid inputs over the data's view.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BeforeTraining {
     /// Grid inputs.
@@ -63,11 +63,12 @@ pub struct BeforeTraining {
 /// `config` (noise from their own stream, so the run is unchanged).
 pub async fn before_training(
     config: &Config,
-    scaler: &Scaler,
+    data: &Dataset,
     device: &Device,
     points: usize,
 ) -> Result<BeforeTraining, TrainError> {
-    let x = linspace(X_RANGE.0, X_RANGE.1, points);
+    let scaler = &data.scaler;
+    let x = linspace(data.view.0, data.view.1, points);
     let features = scaler.features(&x);
     let mut noise = Noise::host(stream_seed(config.seed, Stream::FunctionNoise));
     let mut draw = async |model: Regressor, n: usize| -> Result<FunctionDraws, TrainError> {
@@ -169,8 +170,7 @@ mod tests {
     fn prior_functions_are_far_wider_than_the_initial_ones() {
         let config = Config::default();
         let data = crate::data::Dataset::generate(&config);
-        let b =
-            pollster::block_on(before_training(&config, &data.scaler, &test_device(), 40)).unwrap();
+        let b = pollster::block_on(before_training(&config, &data, &test_device(), 40)).unwrap();
         assert_eq!(b.prior.shown.len(), SHOWN);
         assert_eq!(b.initial.shown[0].len(), 40);
         // σ ≈ 0.011 at the start against 0.9 in the prior.

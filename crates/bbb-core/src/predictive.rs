@@ -7,10 +7,11 @@
 use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::calibration::{residual_sigma, total_std, Calibration};
-use crate::data::{linspace, target_fn, Dataset, N_FEATURES, X_RANGE};
+use crate::data::{linspace, target_fn, Dataset, N_FEATURES};
 use crate::events::TrainError;
 use crate::model::Regressor;
 use crate::noise::Noise;
+use crate::regions::{self, ByRegion, Regions};
 use crate::settings::MAX_PREDICTIVE;
 
 /// Draws per batched pass, so memory stays small whatever the number of samples.
@@ -48,6 +49,8 @@ pub struct Predictive {
     pub noise_sigma: f64,
     /// Both bands scored on the test split.
     pub calibration: Calibration,
+    /// The test split scored by region: inside the training data, in a gap, outside.
+    pub regions: ByRegion,
     /// Sampled networks behind the numbers.
     pub samples: usize,
 }
@@ -82,7 +85,7 @@ pub async fn sample_outputs(
         .map_err(|e| TrainError(format!("unexpected sampled outputs: {e:?}")))
 }
 
-/// The posterior predictive of `model` at `points` inputs evenly spaced on [−3, 3], from
+/// The posterior predictive of `model` at `points` inputs evenly spaced over the data's view, from
 /// `samples` independent weight draws (`sizes = (samples, points)`), with both bands scored on
 /// the test split, all from the same draws.
 ///
@@ -105,7 +108,7 @@ pub async fn predictive(
             "the predictive needs 2 to {MAX_PREDICTIVE} draws and 2 to {MAX_PREDICTIVE} grid points"
         )));
     }
-    let grid = linspace(X_RANGE.0, X_RANGE.1, points);
+    let grid = linspace(data.view.0, data.view.1, points);
     let val_x: &[f64] = if noise_sigma.is_some() {
         &[]
     } else {
@@ -133,10 +136,22 @@ pub async fn predictive(
     let calibration = Calibration::score(
         &data.test.y,
         &columns.mean[test.clone()],
+        &columns.std[test.clone()],
+        noise_sigma,
+    );
+    let by_region = regions::score(
+        &Regions::of(&data.train.x),
+        (&data.test.x, &data.test.y),
+        &columns.mean[test.clone()],
         &columns.std[test],
         noise_sigma,
     );
-    Ok(on_grid(&grid, &columns, n_grid, noise_sigma, calibration))
+    let mut p = on_grid(&grid, &columns, n_grid, noise_sigma, calibration);
+    p.regions = by_region;
+    if !data.has_truth {
+        p.truth.clear();
+    }
+    Ok(p)
 }
 
 /// `n` fresh sampled networks of `model` at the inputs `x`, in original units (the page's
@@ -239,6 +254,7 @@ fn on_grid(
         draws: columns.shown.iter().map(|d| d[..n].to_vec()).collect(),
         noise_sigma,
         calibration,
+        regions: Default::default(),
         samples: columns.samples,
     }
 }

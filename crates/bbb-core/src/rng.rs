@@ -24,6 +24,8 @@ pub enum Stream {
     PredictiveNoise,
     /// Weight draws of the functions shown before training (prior and initial posterior).
     FunctionNoise,
+    /// Inputs a scenario draws again (outside its intervals) and the test inputs of a wider view.
+    Scenario,
 }
 
 use rand_xoshiro::rand_core::{Rng as _, SeedableRng};

@@ -18,6 +18,8 @@ pub enum Kind {
     Whole,
     /// A real number.
     Real,
+    /// One of a few names, stored as its index.
+    Choice(&'static [&'static str]),
 }
 
 /// The values a setting accepts: `min ≤ v ≤ max`, or `min < v ≤ max` when `min_exclusive`.
@@ -136,12 +138,18 @@ const fn entry(
 }
 
 const P: f64 = MAX_PREDICTIVE as f64;
+const SCENARIOS: Kind = Kind::Choice(crate::data::Scenario::NAMES);
+const LAST_SCENARIO: f64 = (crate::data::Scenario::NAMES.len() - 1) as f64;
 use Kind::{Real, Whole};
 
 /// Every setting, in the order the page and `--help` list them.
 #[rustfmt::skip]
 pub const SETTINGS: &[Setting] = &[
     //    name                  label                           kind   range                       unit      offered help
+    entry("scenario",           "scenario",                     SCENARIOS, at_least(0.0, LAST_SCENARIO), "", BOTH, "where the inputs lie: tutorial (all of [−3, 3]), gap (none in [−1, 0.5]), two-clusters ([−2.5, −1.5] and [1.5, 2.5]), few (60 training, 20 validation points)", (|c: &Config| c.scenario as usize as f64, |c: &mut Config, v: f64| c.scenario = crate::data::Scenario::ALL.get(v as usize).copied().unwrap_or_default())),
+    entry("noise",              "noise σ",                      Real,  above(0.0, 10.0),           "",       BOTH, "standard deviation of the noise added to every target", real!(noise_std)),
+    entry("x-range",            "input range shown",            Real,  at_least(3.0, 20.0),        "",       BOTH, "the figures and the test points cover x from −v to v (the data stay within [−3, 3])", real!(x_range)),
+    entry("gp",                 "Gaussian process",             Whole, at_least(0.0, 1.0),         "",       BOTH, "1: an exact Gaussian process on the same training points is drawn and scored beside the network; 0: not", whole!(gp)),
     entry("kl-weight",          "KL weight",                    Real,  at_least(0.0, 1e3),         "",       BOTH, "weight of the KL term in the loss", real!(kl_weight)),
     entry("prior-sigma",        "prior σ",                      Real,  above(0.0, 1e3),            "",       BOTH, "standard deviation of the N(0, σ²) prior on every weight", real!(prior_sigma)),
     entry("mc-elbo",            "MC samples, ELBO",             Whole, at_least(1.0, 1024.0),      "draws",  BOTH, "weight draws behind each epoch's ELBO", whole!(eval_mc_elbo)),
@@ -211,6 +219,18 @@ impl Setting {
             Kind::Real => t.parse::<f64>().map_err(|_| {
                 self.error(format!("{}: '{}' is not a number", self.label, quote(t)))
             })?,
+            Kind::Choice(names) => names
+                .iter()
+                .position(|n| n.eq_ignore_ascii_case(t))
+                .map(|i| i as f64)
+                .ok_or_else(|| {
+                    self.error(format!(
+                        "{}: '{}' is not one of {}",
+                        self.label,
+                        quote(t),
+                        names.join(", ")
+                    ))
+                })?,
         };
         self.check(v)?;
         Ok(v)
@@ -250,7 +270,11 @@ impl Setting {
 
     /// The value in `config` as text (what the form and `--help` show).
     pub fn text(&self, config: &Config) -> String {
-        show(self.value(config))
+        let v = self.value(config);
+        match self.kind {
+            Kind::Choice(names) => names.get(v as usize).copied().unwrap_or("?").to_string(),
+            _ => show(v),
+        }
     }
 
     /// The default under `preset`, as text.

@@ -68,6 +68,10 @@ impl Trainer {
     pub fn new(config: Config, device: Device, noise: NoiseSource) -> Result<Self, ConfigError> {
         config.validate()?;
         let data = Dataset::generate(&config);
+        // The counts of the data actually drawn (a scenario or a person's edits change them).
+        let mut config = config;
+        (config.n_train, config.n_val, config.n_test) =
+            (data.train.len(), data.val.len(), data.test.len());
         let seed = config.seed;
         let model = Regressor::init(&config, &mut Rng::stream(seed, Stream::Init), &device);
         let optim = AdamW::new(
@@ -230,7 +234,7 @@ impl Trainer {
 
     /// Functions from the prior and from the initial posterior on `points` grid inputs.
     pub async fn before_training(&self, points: usize) -> Result<BeforeTraining, TrainError> {
-        functions::before_training(&self.config, &self.data.scaler, &self.device, points).await
+        functions::before_training(&self.config, &self.data, &self.device, points).await
     }
 
     /// The observation noise the loss assumes (original units; see

@@ -29,7 +29,8 @@ where
     let (lo, hi) = range(data.train.y.iter().copied());
     let pad = 0.5 * (hi - lo);
     let ys = (lo - pad, hi + pad);
-    let mut chart = xy_chart(&left, "Before training, on the data's scale", ys, s)?;
+    let xs = (b.x[0], b.x[b.x.len() - 1]);
+    let mut chart = xy_chart(&left, "Before training, on the data's scale", xs, ys, s)?;
     train_points(&mut chart, data, s)?;
     let prior_label = format!("Prior functions (spread ±{})", short(b.prior.spread));
     lines(
@@ -54,7 +55,13 @@ where
     legend(&mut chart, s, SeriesLabelPosition::UpperLeft, 12.0)?;
 
     let wide = range(b.prior.shown.iter().flatten().copied().chain([lo, hi]));
-    let mut chart = xy_chart(&right, "The prior functions at their own scale", wide, s)?;
+    let mut chart = xy_chart(
+        &right,
+        "The prior functions at their own scale",
+        xs,
+        wide,
+        s,
+    )?;
     train_points(&mut chart, data, s)?;
     lines(
         &mut chart,

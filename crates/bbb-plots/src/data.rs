@@ -1,25 +1,42 @@
 //! The data sanity plot: noisy train and validation points over the true function.
 
-use bbb_core::data::{linspace, target_fn, Dataset, X_RANGE};
+use bbb_core::data::{linspace, target_fn, Dataset};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::style::{legend, range, scatter, xy_chart, PlotError, Scale, BLUE, ORANGE};
+use crate::style::{legend, range, scatter, xy_chart, Frame, PlotError, Scale, BLUE, ORANGE};
 
-/// Draws the train / val points and the noise-free function.
+/// Draws the train / val points (the last `added` training points ringed: a person placed
+/// them) and the noise-free function; returns where the chart lies, for turning clicks into
+/// points.
 pub fn draw_data<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     data: &Dataset,
-) -> Result<(), PlotError>
+    added: usize,
+) -> Result<Frame, PlotError>
 where
     DB::ErrorType: 'static,
 {
     area.fill(&WHITE)?;
     let (w, h) = area.dim_in_pixel();
     let s = Scale::of(w, h);
-    let grid = linspace(X_RANGE.0, X_RANGE.1, 300);
-    let y_range = range(data.train.y.iter().chain(&data.val.y).copied());
-    let mut chart = xy_chart(area, "Synthetic regression data", y_range, s)?;
+    let grid = linspace(data.view.0, data.view.1, 300);
+    let truth = || grid.iter().map(|&x| target_fn(x));
+    let shown_truth: Vec<f64> = if data.has_truth {
+        truth().collect()
+    } else {
+        vec![]
+    };
+    let (lo, hi) = range(data.train.y.iter().chain(&data.val.y).copied());
+    // Room above and below the data for a person's own points.
+    let pad = 0.15 * (hi - lo);
+    let y_range = range(shown_truth.iter().copied().chain([lo - pad, hi + pad]));
+    let title = if data.has_truth {
+        "Synthetic regression data"
+    } else {
+        "Your data"
+    };
+    let mut chart = xy_chart(area, title, data.view, y_range, s)?;
     let r = s.px(2.5);
     scatter(
         &mut chart,
@@ -37,14 +54,32 @@ where
         r,
         "Validation (noisy)",
     )?;
-    chart
-        .draw_series(LineSeries::new(
-            grid.iter().map(|&x| (x, target_fn(x))),
-            BLACK.stroke_width(s.px(2.0)),
-        ))?
-        .label("True function")
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLACK.stroke_width(2)));
+    let first_added = data.train.len() - added.min(data.train.len());
+    if added > 0 {
+        let ring = BLACK.stroke_width(s.px(1.5));
+        chart
+            .draw_series(
+                data.train.x[first_added..]
+                    .iter()
+                    .zip(&data.train.y[first_added..])
+                    .map(|(&x, &y)| Circle::new((x, y), s.px(5.0), ring)),
+            )?
+            .label("Your points")
+            .legend(move |(x, y)| Circle::new((x, y), 5, ring));
+    }
+    if data.has_truth {
+        chart
+            .draw_series(LineSeries::new(
+                grid.iter().zip(&shown_truth).map(|(&x, &y)| (x, y)),
+                BLACK.stroke_width(s.px(2.0)),
+            ))?
+            .label("True function")
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 16, y)], BLACK.stroke_width(2))
+            });
+    }
     legend(&mut chart, s, SeriesLabelPosition::UpperLeft, 12.0)?;
+    let frame = Frame::of(&chart, data.view, y_range);
     area.present()?;
-    Ok(())
+    Ok(frame)
 }

@@ -16,5 +16,5 @@ pub use calibration::draw_calibration;
 pub use curves::draw_curves;
 pub use data::draw_data;
 pub use predictive::draw_predictive;
-pub use style::{PlotError, BAND_OPACITY, BLUE, PURPLE, TEAL};
+pub use style::{Frame, PlotError, BAND_OPACITY, BLUE, PURPLE, RED, TEAL};
 pub use weights::draw_weights;

@@ -5,8 +5,6 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::RGBColor;
 
-use bbb_core::data::X_RANGE;
-
 /// A drawing failed; the message says why.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PlotError(pub String);
@@ -78,10 +76,60 @@ pub fn range(values: impl Iterator<Item = f64>) -> (f64, f64) {
 /// A chart over the data's x range: `y` against `x`, with the shared caption, margins and mesh.
 pub type XyChart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
-/// Builds the x–y chart used by the data and predictive plots.
+/// Where a chart's data coordinates lie on its area: turns a pixel back into a point (the
+/// page's clicks on the data figure).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Frame {
+    /// The x range shown.
+    pub x: (f64, f64),
+    /// The y range shown.
+    pub y: (f64, f64),
+    /// Pixel columns of the plotting area, left to right (end exclusive).
+    pub columns: (i32, i32),
+    /// Pixel rows of the plotting area, top to bottom (end exclusive).
+    pub rows: (i32, i32),
+}
+
+impl Frame {
+    /// The frame of a chart.
+    pub fn of<DB: DrawingBackend>(chart: &XyChart<'_, DB>, x: (f64, f64), y: (f64, f64)) -> Self {
+        let (c, r) = chart.plotting_area().get_pixel_range();
+        Frame {
+            x,
+            y,
+            columns: (c.start, c.end),
+            rows: (r.start, r.end),
+        }
+    }
+
+    /// The point under pixel `(px, py)`, or `None` outside the plotting area.
+    pub fn point_at(&self, px: f64, py: f64) -> Option<(f64, f64)> {
+        let (c0, c1) = (self.columns.0 as f64, (self.columns.1 - 1) as f64);
+        let (r0, r1) = (self.rows.0 as f64, (self.rows.1 - 1) as f64);
+        if !(c0..=c1).contains(&px) || !(r0..=r1).contains(&py) || c1 <= c0 || r1 <= r0 {
+            return None;
+        }
+        let x = self.x.0 + (px - c0) / (c1 - c0) * (self.x.1 - self.x.0);
+        let y = self.y.1 - (py - r0) / (r1 - r0) * (self.y.1 - self.y.0);
+        Some((x, y))
+    }
+
+    /// The pixel of point `(x, y)` (the inverse of [`point_at`](Self::point_at)).
+    pub fn pixel_of(&self, (x, y): (f64, f64)) -> (f64, f64) {
+        let (c0, c1) = (self.columns.0 as f64, (self.columns.1 - 1) as f64);
+        let (r0, r1) = (self.rows.0 as f64, (self.rows.1 - 1) as f64);
+        (
+            c0 + (x - self.x.0) / (self.x.1 - self.x.0) * (c1 - c0),
+            r0 + (self.y.1 - y) / (self.y.1 - self.y.0) * (r1 - r0),
+        )
+    }
+}
+
+/// Builds the x–y chart used by the data and predictive plots, over `x` and `y`.
 pub fn xy_chart<'a, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
     title: &str,
+    (x0, x1): (f64, f64),
     (y0, y1): (f64, f64),
     s: Scale,
 ) -> Result<XyChart<'a, DB>, PlotError>
@@ -93,7 +141,7 @@ where
         .margin(s.px(10.0))
         .x_label_area_size(s.px(36.0))
         .y_label_area_size(s.px(44.0))
-        .build_cartesian_2d(X_RANGE.0..X_RANGE.1, y0..y1)?;
+        .build_cartesian_2d(x0..x1, y0..y1)?;
     chart
         .configure_mesh()
         .x_desc("x")

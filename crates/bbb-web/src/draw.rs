@@ -1,8 +1,12 @@
 //! Draws the shared figures into page canvases. The canvas's pixel size (set by the page to CSS
 //! size × devicePixelRatio) decides the resolution, so plots stay crisp on high-DPI screens.
 
+use std::cell::Cell;
+
 use bbb_core::data::Dataset;
+use bbb_core::gp_view::GpView;
 use bbb_core::{BeforeTraining, Predictive, Trainer, WeightSpace};
+use bbb_plots::Frame;
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
@@ -15,9 +19,26 @@ fn area(
         .ok_or_else(|| "this canvas has no 2D drawing context".to_string())
 }
 
-/// The data sanity plot.
-pub fn data(canvas: HtmlCanvasElement, data: &Dataset) -> Result<(), String> {
-    bbb_plots::draw_data(&area(canvas)?, data).map_err(|e| e.0)
+thread_local! {
+    /// Where the last data figure put its axes, and the canvas's pixel size then: a click on
+    /// the figure becomes a point through it.
+    static DATA_FRAME: Cell<Option<(Frame, (u32, u32))>> = const { Cell::new(None) };
+}
+
+/// The data sanity plot, the last `added` training points ringed.
+pub fn data(canvas: HtmlCanvasElement, data: &Dataset, added: usize) -> Result<(), String> {
+    let size = (canvas.width(), canvas.height());
+    let frame = bbb_plots::draw_data(&area(canvas)?, data, added).map_err(|e| e.0)?;
+    DATA_FRAME.set(Some((frame, size)));
+    Ok(())
+}
+
+/// The last data figure's frame, if it was drawn on a canvas of `size` pixels.
+pub fn data_frame(size: (u32, u32)) -> Option<Frame> {
+    DATA_FRAME
+        .get()
+        .filter(|(_, drawn)| *drawn == size)
+        .map(|(f, _)| f)
 }
 
 /// The three panels of training curves.
@@ -37,9 +58,10 @@ pub fn predictive(
     canvas: HtmlCanvasElement,
     trainer: &Trainer,
     p: Option<&Predictive>,
+    gp: Option<&GpView>,
 ) -> Result<(), String> {
     let empty = Predictive::default();
-    bbb_plots::draw_predictive(&area(canvas)?, trainer.dataset(), p.unwrap_or(&empty))
+    bbb_plots::draw_predictive(&area(canvas)?, trainer.dataset(), p.unwrap_or(&empty), gp)
         .map_err(|e| e.0)
 }
 

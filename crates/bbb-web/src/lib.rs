@@ -5,13 +5,17 @@
 
 mod backend;
 mod draw;
+mod edit;
 mod js;
 mod session;
 mod settings;
 
 pub use backend::{webgpu_adapter_available, BackendChoice};
+pub use edit::edit_data;
 pub use session::Session;
-pub use settings::{backend_list, check_settings, default_settings, preset_list, settings_table};
+pub use settings::{
+    backend_list, check_settings, default_settings, edit_keys, preset_list, settings_table,
+};
 
 #[cfg(all(target_family = "wasm", target_os = "unknown"))]
 #[allow(unsafe_code)]

@@ -2,7 +2,9 @@
 //! animation loop (one call in flight at a time), and asks for metrics and drawings.
 
 use bbb_core::calibration::AT_95;
+use bbb_core::gp_view::{gp_view, GpView};
 use bbb_core::metrics::MIN_NONINCREASE_RATIO;
+use bbb_core::regions::{ByRegion, Region, RegionScore};
 use bbb_core::{
     Backend, BeforeTraining, Config, Event, Phase, Predictive, Stage, Trainer, WeightSpace,
 };
@@ -18,7 +20,8 @@ use crate::settings::config_from;
 #[wasm_bindgen(js_name = drawDataPreview)]
 pub fn draw_data_preview(settings: JsValue, canvas: HtmlCanvasElement) -> Result<(), JsError> {
     let config = config_from(&settings)?;
-    draw::data(canvas, &bbb_core::data::Dataset::generate(&config)).map_err(error)
+    let added = config.edits.added.len();
+    draw::data(canvas, &bbb_core::data::Dataset::generate(&config), added).map_err(error)
 }
 
 /// A training run of the tutorial living in the page.
@@ -30,7 +33,31 @@ pub struct Session {
     predictive: Option<Predictive>,
     weights: Option<WeightSpace>,
     before: Option<BeforeTraining>,
+    gp: Option<GpView>,
     error: Option<String>,
+}
+
+/// One region's scores as a plain object (`null` when the region has no test point).
+fn region_object(r: Option<RegionScore>) -> JsValue {
+    r.map_or(JsValue::NULL, |r| {
+        object(&[
+            ("points", JsValue::from(r.points as u32)),
+            ("rmse", num(r.rmse)),
+            ("coverage95", num(r.coverage_95)),
+            ("nll", num(r.nll)),
+            ("doubtWidth", num(r.doubt_width)),
+            ("totalWidth", num(r.total_width)),
+        ])
+    })
+}
+
+/// Scores by region, `{ data, gap, outside }`.
+fn regions_object(r: &ByRegion) -> JsValue {
+    let fields: Vec<(&str, JsValue)> = Region::ALL
+        .iter()
+        .map(|&g| (g.name(), region_object(r[g as usize])))
+        .collect();
+    object(&fields)
 }
 
 fn stage_name(stage: Stage) -> &'static str {
@@ -63,6 +90,7 @@ impl Session {
             predictive: None,
             weights: Some(weights),
             before: Some(before),
+            gp: None,
             error: None,
         })
     }
@@ -245,6 +273,61 @@ impl Session {
         result.map_err(error)
     }
 
+    /// Whether this run shows a Gaussian process beside the network (the `gp` setting).
+    #[wasm_bindgen(getter, js_name = gpShown)]
+    pub fn gp_shown(&self) -> bool {
+        self.trainer.config().gp > 0
+    }
+
+    /// Fits the Gaussian process to the run's training points and predicts its band and the
+    /// test split (once a run: the data do not change while it trains).
+    #[wasm_bindgen(js_name = refreshGp)]
+    pub fn refresh_gp(&mut self) -> Result<(), JsError> {
+        if self.gp.is_none() && self.gp_shown() {
+            self.gp = Some(gp_view(self.trainer.dataset()).map_err(error)?);
+        }
+        Ok(())
+    }
+
+    /// Where the doubt is: `{ network, gp, gpHyper, trainPoints, gaps }`, each of the first two
+    /// scored by region (`null` until known).
+    pub fn regions(&self) -> JsValue {
+        let data = self.trainer.dataset();
+        let r = bbb_core::regions::Regions::of(&data.train.x);
+        let gaps: js_sys::Array = r
+            .gaps
+            .iter()
+            .map(|&(a, b)| -> JsValue { js_sys::Array::of2(&num(a), &num(b)).into() })
+            .collect();
+        object(&[
+            (
+                "network",
+                self.predictive
+                    .as_ref()
+                    .map_or(JsValue::NULL, |p| regions_object(&p.regions)),
+            ),
+            (
+                "gp",
+                self.gp
+                    .as_ref()
+                    .map_or(JsValue::NULL, |g| regions_object(&g.regions)),
+            ),
+            (
+                "gpHyper",
+                self.gp.as_ref().map_or(JsValue::NULL, |g| {
+                    object(&[
+                        ("lengthscale", num(g.hyper.lengthscale)),
+                        ("signalSd", num(g.hyper.signal_sd)),
+                        ("noiseSd", num(g.hyper.noise_sd)),
+                    ])
+                }),
+            ),
+            ("trainPoints", JsValue::from(data.train.len() as u32)),
+            ("range", js_sys::Array::of2(&num(r.lo), &num(r.hi)).into()),
+            ("gaps", gaps.into()),
+        ])
+    }
+
     /// Whether the predictive, calibration and weight figures redraw while training.
     #[wasm_bindgen(getter, js_name = liveViews)]
     pub fn live_views(&self) -> bool {
@@ -279,7 +362,8 @@ impl Session {
     /// Draws the data sanity plot.
     #[wasm_bindgen(js_name = drawData)]
     pub fn draw_data(&self, canvas: HtmlCanvasElement) -> Result<(), JsError> {
-        draw::data(canvas, self.trainer.dataset()).map_err(error)
+        let added = self.trainer.config().edits.added.len();
+        draw::data(canvas, self.trainer.dataset(), added).map_err(error)
     }
 
     /// Draws the training curves so far.
@@ -291,7 +375,13 @@ impl Session {
     /// Draws the latest posterior predictive.
     #[wasm_bindgen(js_name = drawPredictive)]
     pub fn draw_predictive(&self, canvas: HtmlCanvasElement) -> Result<(), JsError> {
-        draw::predictive(canvas, &self.trainer, self.predictive.as_ref()).map_err(error)
+        draw::predictive(
+            canvas,
+            &self.trainer,
+            self.predictive.as_ref(),
+            self.gp.as_ref(),
+        )
+        .map_err(error)
     }
 
     /// The last training error, if the run stopped on one (its state is kept).

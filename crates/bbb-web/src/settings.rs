@@ -2,6 +2,7 @@
 //! may carry, the preset defaults and the checks all come from `bbb_core::settings`, so the
 //! JavaScript never lists a setting or interprets a number.
 
+use bbb_core::edits::Edits;
 use bbb_core::settings::{Kind, SETTINGS};
 use bbb_core::{Config, ConfigError, Preset};
 use wasm_bindgen::prelude::*;
@@ -14,8 +15,17 @@ fn get(settings: &JsValue, key: &str) -> Option<String> {
     v.as_string().or_else(|| v.as_f64().map(|n| n.to_string()))
 }
 
-/// Reads `settings.preset` and every table setting present in `settings` (values as text),
-/// and checks the whole configuration; the error names the first setting at fault.
+/// The keys of a person's point edits in the settings and the address (`add`, `remove`).
+pub const EDIT_KEYS: [&str; 2] = ["add", "remove"];
+
+/// The edits in `settings` (none when both keys are absent).
+fn edits(settings: &JsValue) -> Result<Edits, ConfigError> {
+    let [add, remove] = EDIT_KEYS.map(|k| get(settings, k).unwrap_or_default());
+    Edits::parse(&add, &remove)
+}
+
+/// Reads `settings.preset`, every table setting present in `settings` (values as text) and the
+/// point edits, and checks the whole configuration; the error names the first setting at fault.
 pub fn try_config(settings: &JsValue) -> Result<Config, ConfigError> {
     let preset = get(settings, "preset").unwrap_or_else(|| "quick".into());
     let mut config = Config::preset(Preset::parse(&preset)?);
@@ -24,8 +34,15 @@ pub fn try_config(settings: &JsValue) -> Result<Config, ConfigError> {
             config.set(s.name, &text)?;
         }
     }
+    config.edits = edits(settings)?;
     config.validate()?;
     Ok(config)
+}
+
+/// The keys of the point edits, for the page to carry them in the address.
+#[wasm_bindgen(js_name = editKeys)]
+pub fn edit_keys() -> js_sys::Array {
+    EDIT_KEYS.iter().map(|&k| JsValue::from_str(k)).collect()
 }
 
 /// [`try_config`] with the error as a message for the page.
@@ -33,8 +50,8 @@ pub fn config_from(settings: &JsValue) -> Result<Config, JsError> {
     try_config(settings).map_err(error)
 }
 
-/// The table as the page needs it: one `{ name, label, kind, min, minExclusive, max, unit,
-/// help, onPage }` per setting, in display order.
+/// The table as the page needs it: one `{ name, label, kind, choices, min, minExclusive, max,
+/// unit, help, onPage }` per setting, in display order (`choices`: the names a choice takes).
 #[wasm_bindgen(js_name = settingsTable)]
 pub fn settings_table() -> js_sys::Array {
     SETTINGS
@@ -48,8 +65,20 @@ pub fn settings_table() -> js_sys::Array {
                     match s.kind {
                         Kind::Whole => "whole",
                         Kind::Real => "real",
+                        Kind::Choice(_) => "choice",
                     }
                     .into(),
+                ),
+                (
+                    "choices",
+                    match s.kind {
+                        Kind::Choice(names) => names
+                            .iter()
+                            .map(|&n| JsValue::from_str(n))
+                            .collect::<js_sys::Array>()
+                            .into(),
+                        _ => JsValue::NULL,
+                    },
                 ),
                 ("min", num(s.range.min)),
                 ("minExclusive", s.range.min_exclusive.into()),
@@ -117,6 +146,10 @@ pub fn check_settings(settings: JsValue) -> JsValue {
                 faults.push((s.name, e.message.into()));
             }
         }
+    }
+    match edits(&settings) {
+        Ok(e) => config.edits = e,
+        Err(e) => faults.push((e.setting.unwrap_or("add"), e.message.into())),
     }
     if faults.is_empty() {
         if let Err(e) = config.validate() {
