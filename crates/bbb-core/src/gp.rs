@@ -11,7 +11,7 @@ use std::fmt;
 use nalgebra::{Cholesky, DMatrix, DVector, Dyn};
 
 /// Most points the hyperparameter search evaluates the marginal likelihood on.
-pub const SUBSAMPLE: usize = 200;
+pub const SUBSAMPLE: usize = 120;
 
 /// Jitter added to the diagonal of K + σn² I, relative to σf², for numerical safety only: it
 /// keeps the Cholesky factorisation stable when the noise is tiny next to the signal.
@@ -204,7 +204,7 @@ impl Gp {
         })
     }
 
-    /// Hyperparameters by maximising the log marginal likelihood over a fixed grid, evaluated on an evenly strided subsample of at most `SUBSAMPLE` (=200) points (every ceil(n/200)-th point in the given order), then the exact fit on all points.
+    /// Hyperparameters by maximising the log marginal likelihood over a fixed grid, evaluated on an evenly strided subsample of at most [`SUBSAMPLE`] points (every ceil(n / SUBSAMPLE)-th point in the given order), then the exact fit on all points.
     pub fn fit_marginal_likelihood(x: &[f64], y: &[f64]) -> Result<Gp, GpError> {
         check_data(x, y)?;
         // Grid scales from all the data: s = population sd of y, R = range of x.

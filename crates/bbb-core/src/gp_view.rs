@@ -8,7 +8,7 @@ use crate::gp::{Gp, GpPrediction, Hyper};
 use crate::regions::{self, ByRegion, Regions};
 
 /// Grid points of the GP's band (it is smooth; more would only cost time).
-pub const GP_GRID: usize = 200;
+pub const GP_GRID: usize = 120;
 
 /// What the page and the CLI show of the Gaussian process.
 #[derive(Clone, Debug, PartialEq)]

@@ -269,4 +269,24 @@ mod tests {
         );
         assert!(clip_line(&[(0.0, 9.0), (1.0, 8.0)], (0.0, 1.0)).is_empty());
     }
+
+    #[test]
+    fn a_frame_turns_pixels_into_points_and_back() {
+        // x from −3 to 3 over columns 50..=650, y from −2 to 2 over rows 20..=420.
+        let f = Frame {
+            x: (-3.0, 3.0),
+            y: (-2.0, 2.0),
+            columns: (50, 651),
+            rows: (20, 421),
+        };
+        assert_eq!(f.point_at(50.0, 20.0), Some((-3.0, 2.0)));
+        assert_eq!(f.point_at(650.0, 420.0), Some((3.0, -2.0)));
+        assert_eq!(f.point_at(350.0, 220.0), Some((0.0, 0.0)));
+        assert_eq!(f.point_at(49.0, 100.0), None);
+        assert_eq!(f.point_at(300.0, 421.0), None);
+        let (px, py) = f.pixel_of((1.5, -0.5));
+        assert_eq!((px, py), (500.0, 270.0));
+        let (x, y) = f.point_at(px, py).unwrap();
+        assert!((x - 1.5).abs() < 1e-12 && (y + 0.5).abs() < 1e-12);
+    }
 }
