@@ -62,17 +62,7 @@ async function inkedPixels(page, testid) {
 }
 
 // Pixels within `tol` of an exact colour: how a figure's own elements are told apart.
-async function colouredPixels(page, testid, [r, g, b], tol) {
-  return page.evaluate(({ id, r, g, b, tol }) => {
-    const c = document.querySelector(`[data-testid="${id}"]`);
-    const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
-    let n = 0;
-    for (let i = 0; i < d.length; i += 4) {
-      if (Math.abs(d[i] - r) <= tol && Math.abs(d[i + 1] - g) <= tol && Math.abs(d[i + 2] - b) <= tol) n++;
-    }
-    return n;
-  }, { id: testid, r, g, b, tol });
-}
+const colouredPixels = (page, testid, rgb, tol) => colouredInColumns(page, testid, rgb, tol, 0, 1);
 
 // bbb-plots' BLUE (style.rs) for the mean, and the band's BLUE.mix(0.2) over white. The legend
 // holds about 190 and 40 pixels of them, far under these bounds.
@@ -290,7 +280,8 @@ async function pageMatchesCli(browser, server, label) {
 // bbb-plots' RED at 0.85 over white: the Gaussian process's outline.
 const GP_RGB = [220, 71, 72];
 
-// Pixels of a colour within the canvas columns from `from` to `to` (fractions of its width).
+// Pixels within `tol` of a colour in the canvas columns from `from` to `to` (fractions of its
+// width).
 async function colouredInColumns(page, testid, [r, g, b], tol, from, to) {
   return page.evaluate(({ id, r, g, b, tol, from, to }) => {
     const c = document.querySelector(`[data-testid="${id}"]`);
@@ -331,7 +322,7 @@ async function pointsAndScenarios(browser, server, label) {
   await waitPoints(n + 1);
   await canvas.click({ position: at(0.6, 0.7) });
   await waitPoints(n + 2);
-  check(location(page).includes("add="), `${label} the added points are in the address`);
+  check(page.url().includes("add="), `${label} the added points are in the address`);
   await page.locator('[data-testid="train"]').click();
   await waitStatus(page, "done", 120_000);
   check((await points()) === n + 2, `${label} two clicks: the run trained on ${await points()} points (was ${n})`);
@@ -340,7 +331,7 @@ async function pointsAndScenarios(browser, server, label) {
   check(true, `${label} a right-click on an added point takes it away (${n + 1} points)`);
   await page.locator('[data-testid="reset-data"]').click();
   await waitPoints(n);
-  check(!location(page).includes("add="), `${label} reset data: ${n} points and no points in the address`);
+  check(!page.url().includes("add="), `${label} reset data: ${n} points and no points in the address`);
 
   const hostile = new URLSearchParams({ ...short, add: "1_NaN_<b>x</b>_2", remove: "99999" });
   await page.goto(`${server.url}#${hostile}`);
@@ -382,7 +373,6 @@ async function pointsAndScenarios(browser, server, label) {
   await page.close();
 }
 
-const location = (page) => page.url();
 
 // Changing the prior σ redraws the prior functions without training: time from the change to
 // the new figure.

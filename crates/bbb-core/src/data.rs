@@ -241,12 +241,16 @@ impl Dataset {
 
     /// Whether `config`'s edits fit its data (every removed point exists, at least two remain).
     pub fn check_edits(config: &Config) -> Result<(), crate::config::ConfigError> {
+        config.edits.check(Self::generated_train_len(config))
+    }
+
+    /// Training points of `config`'s data before a person's edits (what removals number).
+    pub fn generated_train_len(config: &Config) -> usize {
         let plain = Config {
             edits: Default::default(),
             ..config.clone()
         };
-        let n = Self::generate(&plain).train.len();
-        config.edits.check(n)
+        Self::generate(&plain).train.len()
     }
 }
 

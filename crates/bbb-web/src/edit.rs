@@ -3,7 +3,6 @@
 //! point nearest to it. The new edits come back in the address's form for the page to keep.
 
 use bbb_core::data::Dataset;
-use bbb_core::Config;
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlCanvasElement;
 
@@ -44,12 +43,7 @@ pub fn edit_data(
             .ok_or_else(|| {
                 error("no training point under the pointer: aim at a blue point to remove it")
             })?;
-        let generated = Dataset::generate(&Config {
-            edits: Default::default(),
-            ..config.clone()
-        })
-        .train
-        .len();
+        let generated = Dataset::generated_train_len(&config);
         edits.remove_at(nearest.0, generated).map_err(error)?;
     } else {
         let point = frame
