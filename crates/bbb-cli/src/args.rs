@@ -31,6 +31,8 @@ pub struct RunArgs {
     pub out: PathBuf,
     /// No progress bar, no progress lines.
     pub quiet: bool,
+    /// Threads the evaluations use (the results do not depend on it).
+    pub threads: usize,
 }
 
 /// Options of the benchmark.
@@ -42,6 +44,8 @@ pub struct BenchArgs {
     pub epochs: usize,
     /// Also time the whole full preset on each backend.
     pub full_run: bool,
+    /// The most threads the scaling table tries (1, 2, …, this).
+    pub threads: usize,
 }
 
 fn preset(text: &str) -> Result<Preset, String> {
@@ -81,7 +85,7 @@ fn help_line(s: &Setting) -> String {
 pub fn command() -> Clap {
     let mut run = Clap::new("bbb-cli")
         .about("The Bayes-by-Backprop tutorial, headless: trains, prints progress, writes results")
-        .override_usage("bbb-cli [OPTIONS]    train and write results to --out\n       bbb-cli bench [--backend B]... [--epochs N] [--full-run]")
+        .override_usage("bbb-cli [OPTIONS]    train and write results to --out\n       bbb-cli bench [--backend B]... [--epochs N] [--full-run] [--threads N]")
         .arg(
             Arg::new("preset")
                 .long("preset")
@@ -111,6 +115,9 @@ pub fn command() -> Clap {
                 .action(ArgAction::SetTrue)
                 .help("print only the final results"),
         )
+        .arg(threads_arg(
+            "threads for the evaluations (default: every core); the results do not depend on it",
+        ))
         .arg(
             Arg::new("data")
                 .long("data")
@@ -168,9 +175,27 @@ pub fn command() -> Clap {
                 Arg::new("full-run")
                     .long("full-run")
                     .action(ArgAction::SetTrue)
-                    .help("also time the whole full preset per backend"),
-            ),
+                    .help("also time the whole full preset per backend (and per thread count)"),
+            )
+            .arg(threads_arg(
+                "the most threads the scaling table tries: 1, 2, … up to N (default: every core)",
+            )),
     )
+}
+
+/// `--threads N`, 1 to 1024.
+fn threads_arg(help: &'static str) -> Arg {
+    Arg::new("threads")
+        .long("threads")
+        .value_name("N")
+        .value_parser(clap::value_parser!(u32).range(1..=1024))
+        .help(help)
+}
+
+/// The `--threads` given, or every core.
+fn threads_of(m: &ArgMatches) -> usize {
+    m.get_one::<u32>("threads")
+        .map_or_else(bbb_core::parallel::available_threads, |&n| n as usize)
 }
 
 /// Turns parsed arguments into a command; a setting's error names its flag.
@@ -184,6 +209,7 @@ pub fn from_matches(m: &ArgMatches) -> Result<Command, String> {
             backends,
             epochs: *b.get_one::<u32>("epochs").expect("has a default") as usize,
             full_run: b.get_flag("full-run"),
+            threads: threads_of(b),
         }));
     }
     let preset = *m.get_one::<Preset>("preset").expect("has a default");
@@ -214,6 +240,7 @@ pub fn from_matches(m: &ArgMatches) -> Result<Command, String> {
         backend: *m.get_one::<Backend>("backend").expect("has a default"),
         out: PathBuf::from(m.get_one::<String>("out").expect("has a default")),
         quiet: m.get_flag("quiet"),
+        threads: threads_of(m),
     })))
 }
 
@@ -292,6 +319,20 @@ mod tests {
         };
         assert_eq!(b.backends, vec![Backend::Flex, Backend::Ndarray]);
         assert!(b.full_run && b.epochs == 2);
+        let cores = bbb_core::parallel::available_threads();
+        assert_eq!(b.threads, cores, "every core by default");
+        let Command::Run(r) = parse(&args("--threads 3")).unwrap() else {
+            panic!("expected a run")
+        };
+        assert_eq!((r.threads, r.config), (3, Config::quick()));
+        let Command::Run(r) = parse(&[]).unwrap() else {
+            panic!("expected a run")
+        };
+        assert_eq!(r.threads, cores);
+        for bad in ["--threads 0", "--threads two", "--threads 5000"] {
+            let e = parse(&args(bad)).unwrap_err();
+            assert!(e.contains("--threads"), "{bad}: {e}");
+        }
     }
 
     #[test]

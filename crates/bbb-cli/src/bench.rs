@@ -1,13 +1,14 @@
 //! `bbb-cli bench`: time per training epoch and per evaluation on each backend, the batched
 //! evaluation against the tutorial's loop of single passes, and (with `--full-run`) the whole
-//! full preset, then the noise samplers. Every ratio compares figures measured in this same run.
+//! full preset, then the scaling over threads, the exponential's cost and the noise samplers. Every ratio compares figures measured in this same run.
 
 use bbb_core::evaluate::{eval_batch_looped, read_scalars, EvalSet, McSamples};
-use bbb_core::{Backend, Config, Event, Phase, Trainer};
+use bbb_core::{Backend, Config, Trainer};
 use pollster::block_on;
 use std::time::Instant;
 
 use crate::args::BenchArgs;
+use crate::bench_threads::{bench_exp, bench_threads, time_epochs};
 use crate::run::device_for;
 
 struct Row {
@@ -35,29 +36,7 @@ pub fn bench(args: BenchArgs) -> Result<(), String> {
         let (device, noise) = device_for(backend)?;
         let mut trainer =
             Trainer::new(timed.clone(), device.clone(), noise).map_err(|e| e.to_string())?;
-        // One untimed epoch warms caches (and compiles kernels on wgpu).
-        block_on(trainer.run_epoch()).map_err(|e| e.to_string())?;
-        let (mut train, mut eval) = (0.0, 0.0);
-        for _ in 0..args.epochs {
-            loop {
-                let phase = trainer.progress().phase;
-                let t = Instant::now();
-                let event = block_on(trainer.step()).map_err(|e| e.to_string())?;
-                match phase {
-                    Phase::Train { .. } => {
-                        // Force the lazy backends to finish the update before the clock stops.
-                        let p = trainer.model().input.w_mu.clone().sum();
-                        block_on(read_scalars(vec![p]))?;
-                        train += t.elapsed().as_secs_f64();
-                    }
-                    _ => eval += t.elapsed().as_secs_f64(),
-                }
-                if matches!(event, Event::Epoch(_)) {
-                    break;
-                }
-            }
-        }
-        let n = args.epochs as f64;
+        let (train, eval) = time_epochs(&mut trainer, args.epochs)?;
         let eval_looped = time_looped_eval(&trainer, &config, args.epochs)?;
         let full_run = if args.full_run {
             let (device, noise) = device_for(backend)?;
@@ -70,8 +49,8 @@ pub fn bench(args: BenchArgs) -> Result<(), String> {
         };
         let row = Row {
             backend,
-            train_epoch: train / n,
-            eval: eval / n,
+            train_epoch: train,
+            eval,
             eval_looped,
             full_run,
         };
@@ -104,6 +83,10 @@ pub fn bench(args: BenchArgs) -> Result<(), String> {
             base_estimate / estimate,
         );
     }
+    let flex = args.backends.iter().copied().find(|&b| b == Backend::Flex);
+    let scaled = flex.unwrap_or(args.backends[0]);
+    bench_threads(scaled, &timed, (args.epochs, args.threads, args.full_run))?;
+    bench_exp(&args.backends)?;
     crate::bench_noise::bench_noise();
     Ok(())
 }

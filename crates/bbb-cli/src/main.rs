@@ -3,6 +3,7 @@
 mod args;
 mod bench;
 mod bench_noise;
+mod bench_threads;
 mod output;
 mod png;
 mod posterior;

@@ -33,6 +33,8 @@ pub struct RunInfo<'a> {
     pub n_parameters: usize,
     /// Epochs run (warmup + VI).
     pub epochs: usize,
+    /// Threads the evaluations used.
+    pub threads: usize,
 }
 
 /// The summary as a JSON object, with the fields of `extra` (an object) added; non-finite
@@ -55,6 +57,7 @@ pub fn summary_json(s: &Summary, info: &RunInfo, t: &Timings, extra: Value) -> S
         "seconds_eval": t.eval,
         "seconds_predictive": t.predictive,
         "backend": info.backend,
+        "threads": info.threads,
         "preset": info.preset,
         "scenario": info.scenario,
         "train_points": info.train_points,

@@ -42,6 +42,7 @@ pub fn run(args: RunArgs) -> Result<(), String> {
     let (device, noise) = device_for(args.backend)?;
     let start = Instant::now();
     let mut trainer = Trainer::new(config.clone(), device, noise).map_err(|e| e.to_string())?;
+    trainer.set_threads(args.threads);
     let before =
         block_on(trainer.before_training(config.live_grid_points)).map_err(|e| e.to_string())?;
     let bar = ProgressBar::new(args.quiet);
@@ -121,6 +122,7 @@ pub fn run(args: RunArgs) -> Result<(), String> {
         seed: config.seed,
         n_parameters: trainer.n_parameters(),
         epochs: config.total_epochs(),
+        threads: args.threads,
     };
     let write = |name: &str, text: String| {
         std::fs::write(args.out.join(name), text).map_err(|e| format!("cannot write {name}: {e}"))
@@ -132,8 +134,10 @@ pub fn run(args: RunArgs) -> Result<(), String> {
     write("history.csv", history_csv(trainer.history()))?;
     crate::png::write_all(&args.out, &trainer, &posterior)?;
     println!(
-        "\n{} backend: {:.1} s total ({:.1} s training, {:.1} s evaluation); results in {}",
+        "\n{} backend, {} thread{}: {:.1} s total ({:.1} s training, {:.1} s evaluation); results in {}",
         args.backend,
+        args.threads,
+        if args.threads == 1 { "" } else { "s" },
         t.total,
         t.train,
         t.eval,

@@ -11,7 +11,24 @@ use crate::config::Config;
 use crate::data::N_FEATURES;
 use crate::metrics::SplitMetrics;
 use crate::model::{Posterior, Regressor};
-use crate::noise::Noise;
+use crate::noise::{Noise, NoiseKeys};
+use crate::parallel::map_parallel;
+
+/// The part of an evaluation's noise key that names the split.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SplitKey {
+    /// The training split, scored after every epoch.
+    Train = 0,
+    /// The validation split, scored after every epoch.
+    Val = 1,
+    /// The test split, scored once at the end (key epoch 0).
+    Test = 2,
+}
+
+/// The noise key of one evaluation batch: epoch (1-based; 0 for the test), split, batch.
+pub fn batch_key(epoch: usize, split: SplitKey, batch: usize) -> [u64; 3] {
+    [epoch as u64, split as u64, batch as u64]
+}
 
 /// A split cut into fixed mini-batches and uploaded once.
 #[derive(Clone, Debug)]
@@ -86,7 +103,7 @@ pub fn eval_batch(
 ) -> EvalSums {
     let [batch, _] = x.dims();
     let y = y.unsqueeze::<3>(); // [1, batch, 1]
-    let pred = posterior.forward_sampled(x, mc.elbo + mc.rmse, noise); // [S_e + S_r, batch, 1]
+    let pred = posterior.forward_untracked(x, mc.elbo + mc.rmse, noise); // [S_e + S_r, batch, 1]
     let pred_elbo = pred.clone().narrow(0, 0, mc.elbo);
     let nll_sum = (pred_elbo - y.clone())
         .powi_scalar(2)
@@ -141,23 +158,71 @@ pub fn split_metrics(nll_sum: f64, sq_sum: f64, kl: f64, n: usize, kl_weight: f6
     }
 }
 
-/// The per-epoch evaluation of the train split then the validation split, one batch per call.
+/// The per-epoch evaluation of the train split then the validation split, one batch per call
+/// or all the remaining ones at once on several threads. Each batch draws its weights from its
+/// own keyed noise (epoch, split, batch) and the batches' sums are added in batch order, so
+/// the numbers are the same whichever way, and on however many threads, it is computed.
 /// One posterior (one softplus per rho) serves all of its batches: the model is fixed meanwhile.
 #[derive(Clone, Debug)]
 pub struct Evaluation {
     posterior: Posterior,
+    epoch: usize,
     train: Option<EvalSums>,
     val: Option<EvalSums>,
 }
 
 impl Evaluation {
-    /// Starts an evaluation of `model`.
-    pub fn new(model: &Regressor) -> Self {
+    /// Starts the evaluation of `model` after epoch `epoch` (1-based).
+    pub fn new(model: &Regressor, epoch: usize) -> Self {
         Self {
             posterior: model.posterior(),
+            epoch,
             train: None,
             val: None,
         }
+    }
+
+    /// The sums of batch `index` of train-then-val, and whether it is a training batch.
+    fn score(
+        &self,
+        index: usize,
+        sets: (&EvalSet, &EvalSet),
+        config: &Config,
+        y_std: f64,
+        keys: &NoiseKeys,
+    ) -> (bool, EvalSums) {
+        let (train, val) = sets;
+        let n_train = train.batches.len();
+        let (split, batch) = if index < n_train {
+            (SplitKey::Train, index)
+        } else {
+            (SplitKey::Val, index - n_train)
+        };
+        let (x, y) = match split {
+            SplitKey::Train => train.batches[batch].clone(),
+            _ => val.batches[batch].clone(),
+        };
+        let mc = McSamples {
+            elbo: config.eval_mc_elbo,
+            rmse: config.eval_mc_rmse,
+        };
+        let mut noise = keys.noise(&batch_key(self.epoch, split, batch));
+        let sums = eval_batch(&self.posterior, x, y, mc, y_std, &mut noise);
+        (split == SplitKey::Train, sums)
+    }
+
+    fn add(&mut self, is_train: bool, sums: EvalSums) {
+        let slot = if is_train {
+            &mut self.train
+        } else {
+            &mut self.val
+        };
+        *slot = Some(accumulate(slot.take(), sums));
+    }
+
+    /// Batches in train-then-val.
+    pub fn len(sets: (&EvalSet, &EvalSet)) -> usize {
+        sets.0.batches.len() + sets.1.batches.len()
     }
 
     /// Scores batch `index` of train-then-val; says whether batches remain.
@@ -167,27 +232,30 @@ impl Evaluation {
         sets: (&EvalSet, &EvalSet),
         config: &Config,
         y_std: f64,
-        noise: &mut Noise,
+        keys: &NoiseKeys,
     ) -> bool {
-        let (train, val) = sets;
-        let n_train = train.batches.len();
-        let (x, y) = if index < n_train {
-            train.batches[index].clone()
-        } else {
-            val.batches[index - n_train].clone()
-        };
-        let mc = McSamples {
-            elbo: config.eval_mc_elbo,
-            rmse: config.eval_mc_rmse,
-        };
-        let sums = eval_batch(&self.posterior, x, y, mc, y_std, noise);
-        let slot = if index < n_train {
-            &mut self.train
-        } else {
-            &mut self.val
-        };
-        *slot = Some(accumulate(slot.take(), sums));
-        index + 1 < n_train + val.batches.len()
+        let (is_train, sums) = self.score(index, sets, config, y_std, keys);
+        self.add(is_train, sums);
+        index + 1 < Self::len(sets)
+    }
+
+    /// Scores batches `from..` of train-then-val on up to `threads` threads (in order on one),
+    /// adding their sums in batch order.
+    pub fn rest(
+        &mut self,
+        from: usize,
+        sets: (&EvalSet, &EvalSet),
+        config: &Config,
+        y_std: f64,
+        (keys, threads): (&NoiseKeys, usize),
+    ) {
+        let this = &*self;
+        let scored = map_parallel(Self::len(sets) - from, threads, |i| {
+            this.score(from + i, sets, config, y_std, keys)
+        });
+        for (is_train, sums) in scored {
+            self.add(is_train, sums);
+        }
     }
 
     /// Reads the sums and the KL back in one transfer: the train and validation metrics.
@@ -210,24 +278,25 @@ impl Evaluation {
     }
 }
 
-/// Scores a whole split in one call (the test): `mc` draws per batch, one read-back.
-pub async fn score_split(
+/// Scores the test split in one call: `mc` draws per batch from the batch's keyed noise, the
+/// batches on up to `threads` threads, their sums added in order, one read-back.
+pub async fn score_test(
     model: &Regressor,
     set: &EvalSet,
-    mc: McSamples,
+    (mc, y_std): (McSamples, f64),
     config: &Config,
-    y_std: f64,
-    noise: &mut Noise,
+    (keys, threads): (&NoiseKeys, usize),
 ) -> Result<SplitMetrics, String> {
     let posterior = model.posterior();
-    let mut total = None;
-    for (x, y) in set.batches.iter().cloned() {
-        total = Some(accumulate(
-            total,
-            eval_batch(&posterior, x, y, mc, y_std, noise),
-        ));
-    }
-    let t = total.ok_or("an empty split")?;
+    let sums = map_parallel(set.batches.len(), threads, |b| {
+        let (x, y) = set.batches[b].clone();
+        let mut noise = keys.noise(&batch_key(0, SplitKey::Test, b));
+        eval_batch(&posterior, x, y, mc, y_std, &mut noise)
+    });
+    let t = sums
+        .into_iter()
+        .reduce(EvalSums::plus)
+        .ok_or("an empty split")?;
     let kl = posterior.kl(config.prior_sigma);
     let n = read_scalars(vec![t.nll_sum, t.sq_sum, kl]).await?;
     let kl = n[2] / config.num_batches() as f64;

@@ -2,6 +2,7 @@
 //! two-stage trainer, with metrics and diagnostics. No web dependencies: the same code runs
 //! natively (CLI, tests) and in the browser (WebGPU or CPU).
 
+pub mod activation;
 pub mod backend;
 pub mod bayes_linear;
 pub mod calibration;
@@ -19,6 +20,7 @@ pub mod model;
 pub mod noise;
 pub mod optim;
 pub mod own_data;
+pub mod parallel;
 pub mod predictive;
 pub mod regions;
 pub mod rng;

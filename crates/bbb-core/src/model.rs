@@ -5,6 +5,7 @@
 
 use burn::tensor::{Device, Tensor};
 
+use crate::activation::{host_silu_pays, silu_host};
 use crate::bayes_linear::{BayesLinear, Gaussians};
 use crate::config::Config;
 use crate::data::N_FEATURES;
@@ -164,12 +165,33 @@ impl Posterior {
     /// # Shapes
     /// - x: `[batch, 9]` → `[samples, batch, 1]`
     pub fn forward_sampled(&self, x: Tensor<2>, samples: usize, noise: &mut Noise) -> Tensor<3> {
+        self.forward_with(x, samples, noise, silu)
+    }
+
+    /// As [`forward_sampled`](Self::forward_sampled), for passes that need no gradient (the
+    /// evaluations, the predictive): on the flex backend SiLU runs on the host with a vectorised
+    /// exponential ([`silu_host`]).
+    pub fn forward_untracked(&self, x: Tensor<2>, samples: usize, noise: &mut Noise) -> Tensor<3> {
+        if host_silu_pays(&x.device()) {
+            self.forward_with(x, samples, noise, silu_host)
+        } else {
+            self.forward_with(x, samples, noise, silu)
+        }
+    }
+
+    fn forward_with(
+        &self,
+        x: Tensor<2>,
+        samples: usize,
+        noise: &mut Noise,
+        act: fn(Tensor<3>) -> Tensor<3>,
+    ) -> Tensor<3> {
         let x = x.unsqueeze::<3>().repeat_dim(0, samples); // [S, batch, 9]
-        let mut h = silu(self.input.forward_sampled(x, noise)); // [S, batch, width]
+        let mut h = act(self.input.forward_sampled(x, noise)); // [S, batch, width]
         for [fc1, fc2] in &self.blocks {
-            let r = silu(fc1.forward_sampled(h.clone(), noise));
+            let r = act(fc1.forward_sampled(h.clone(), noise));
             let r = fc2.forward_sampled(r, noise);
-            h = silu(h + r.mul_scalar(0.5));
+            h = act(h + r.mul_scalar(0.5));
         }
         self.output.forward_sampled(h, noise)
     }

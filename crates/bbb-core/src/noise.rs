@@ -7,7 +7,7 @@
 
 use burn::tensor::{Device, Distribution, Tensor, TensorData};
 
-use crate::rng::{stream_seed, Stream};
+use crate::rng::{keyed_seed, stream_seed, Stream};
 use crate::ziggurat::Ziggurat;
 
 /// Where a run's standard normals come from.
@@ -53,5 +53,38 @@ impl Noise {
             }
             Noise::Device => Tensor::random(shape, Distribution::Normal(0.0, 1.0), device),
         }
+    }
+}
+
+/// The noise of keyed pieces of work (the batches of an evaluation): each piece's normals are
+/// fixed by the run's seed, the stream and the piece's key, so the pieces can be computed on
+/// any number of threads or workers, in any order, with the same numbers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NoiseKeys {
+    source: NoiseSource,
+    stream_seed: u64,
+}
+
+impl NoiseKeys {
+    /// The keyed noise of `stream` for the run seed `seed`, from `source`.
+    pub fn new(source: NoiseSource, seed: u64, stream: Stream) -> Self {
+        Self {
+            source,
+            stream_seed: stream_seed(seed, stream),
+        }
+    }
+
+    /// The noise of the piece `key`. On the device it is burn's shared generator (the GPU path
+    /// computes its pieces in order, on one device).
+    pub fn noise(&self, key: &[u64]) -> Noise {
+        match self.source {
+            NoiseSource::Host => Noise::host(keyed_seed(self.stream_seed, key)),
+            NoiseSource::Device => Noise::Device,
+        }
+    }
+
+    /// Whether the pieces' numbers are independent of who computes them (host noise).
+    pub fn is_keyed(&self) -> bool {
+        self.source == NoiseSource::Host
     }
 }

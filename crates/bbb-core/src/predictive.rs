@@ -74,7 +74,7 @@ pub async fn sample_outputs(
     let mut left = samples;
     while left > 0 {
         let s = left.min(CHUNK);
-        parts.push(posterior.forward_sampled(features.clone(), s, noise));
+        parts.push(posterior.forward_untracked(features.clone(), s, noise));
         left -= s;
     }
     let data = Tensor::cat(parts, 0)

@@ -15,12 +15,12 @@ use burn::tensor::{Device, Tensor, TensorData};
 use crate::config::{Config, ConfigError};
 use crate::data::{Dataset, N_FEATURES};
 use crate::elbo::{elbo_step, ElboSettings};
-use crate::evaluate::{score_split, EvalSet, Evaluation, McSamples};
+use crate::evaluate::{score_test, EvalSet, Evaluation, McSamples};
 use crate::events::{Event, Phase, Progress, Summary, TrainError};
 use crate::functions::{self, BeforeTraining};
 use crate::metrics::{Diagnostics, EpochRecord, Stage};
 use crate::model::Regressor;
-use crate::noise::{Noise, NoiseSource};
+use crate::noise::{Noise, NoiseKeys, NoiseSource};
 use crate::optim::{clip_global_norm, cosine_lr, AdamW, AdamWSettings};
 use crate::predictive::{self, Predictive};
 use crate::rng::{Rng, Stream};
@@ -49,8 +49,10 @@ pub struct Trainer {
     /// Weight draws of the training steps, of the evaluations, and of the plots: separate
     /// streams, so the page's live plots never change what the run computes.
     train_noise: Noise,
-    eval_noise: Noise,
+    eval_keys: NoiseKeys,
     predictive_noise: Noise,
+    /// Threads the evaluations may use (natively; 1 in a browser module).
+    threads: usize,
     shuffle: Rng,
     order: Vec<usize>,
     epochs_done: usize,
@@ -107,7 +109,8 @@ impl Trainer {
             model,
             optim,
             train_noise: Noise::for_stream(noise, seed, Stream::TrainNoise),
-            eval_noise: Noise::for_stream(noise, seed, Stream::EvalNoise),
+            eval_keys: NoiseKeys::new(noise, seed, Stream::EvalNoise),
+            threads: 1,
             predictive_noise: Noise::for_stream(noise, seed, Stream::PredictiveNoise),
             shuffle,
             order,
@@ -126,6 +129,18 @@ impl Trainer {
     /// The run's configuration.
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// Lets the evaluations use up to `threads` threads (at least 1). The numbers do not
+    /// change: every evaluation batch draws from its own keyed noise and the batches' sums are
+    /// added in order. With device noise (the GPU) evaluations stay one batch per step.
+    pub fn set_threads(&mut self, threads: usize) {
+        self.threads = threads.max(1);
+    }
+
+    /// Threads the evaluations may use.
+    pub fn threads(&self) -> usize {
+        self.threads
     }
 
     /// The data set (original units and scaler).
@@ -265,7 +280,7 @@ impl Trainer {
     pub fn progress(&self) -> Progress {
         let total = self.config.total_epochs();
         let batches = self.config.num_batches();
-        let evals = self.eval_train.batches.len() + self.eval_val.batches.len();
+        let evals = Evaluation::len((&self.eval_train, &self.eval_val));
         let within = match self.phase {
             Phase::Train { batch } => 0.5 * batch as f64 / batches as f64,
             Phase::Evaluate { index } => 0.5 + 0.5 * index as f64 / evals as f64,
@@ -371,11 +386,17 @@ impl Trainer {
     async fn evaluate(&mut self, index: usize) -> Result<Event, TrainError> {
         let sets = (&self.eval_train, &self.eval_val);
         let y_std = self.data.scaler.y_std;
+        let epoch = self.epochs_done + 1;
         let evaluation = self
             .evaluation
-            .get_or_insert_with(|| Evaluation::new(&self.model));
-        let more = evaluation.batch(index, sets, &self.config, y_std, &mut self.eval_noise);
-        let epoch = self.epochs_done + 1;
+            .get_or_insert_with(|| Evaluation::new(&self.model, epoch));
+        let (keys, threads) = (&self.eval_keys, self.threads);
+        let more = if threads > 1 && keys.is_keyed() {
+            evaluation.rest(index, sets, &self.config, y_std, (keys, threads));
+            false
+        } else {
+            evaluation.batch(index, sets, &self.config, y_std, keys)
+        };
         if more {
             self.phase = Phase::Evaluate { index: index + 1 };
             return Ok(Event::Evaluated { epoch });
@@ -429,13 +450,12 @@ impl Trainer {
             rmse: self.config.test_mc_rmse,
         };
         let y_std = self.data.scaler.y_std;
-        let test = score_split(
+        let test = score_test(
             &self.model,
             &self.eval_test,
-            mc,
+            (mc, y_std),
             &self.config,
-            y_std,
-            &mut self.eval_noise,
+            (&self.eval_keys, self.threads),
         )
         .await
         .map_err(TrainError)?;

@@ -162,6 +162,45 @@ fn same_seed_same_run() {
     assert_ne!(run(config.clone()), run(Config { seed: 14, ..config }));
 }
 
+/// The evaluations' batches draw their weights from keyed noise (epoch, split, batch) and their
+/// sums are added in batch order, so the run's numbers do not depend on how many threads
+/// evaluate: 1 (one batch per step, as in the browser), 2, 3 or 8 give the same history and
+/// summary, bit for bit, the test split included.
+#[test]
+fn the_numbers_do_not_depend_on_the_thread_count() {
+    let config = Config {
+        warmup_epochs: 1,
+        vi_epochs: 2,
+        eval_mc_elbo: 2,
+        eval_mc_rmse: 3,
+        test_mc_elbo: 2,
+        test_mc_rmse: 3,
+        ..Config::quick()
+    };
+    let run = |threads: usize| {
+        let mut t = cpu_trainer(config.clone());
+        t.set_threads(threads);
+        assert_eq!(t.threads(), threads);
+        let mut steps = 0;
+        let summary = loop {
+            steps += 1;
+            if let Event::Finished(s) = ready(t.step()).unwrap() {
+                break s;
+            }
+        };
+        (t.history().to_vec(), summary, steps)
+    };
+    let (history, summary, steps) = run(1);
+    assert_eq!(history.len(), 3);
+    for threads in [2, 3, 8] {
+        let (h, s, n) = run(threads);
+        assert_eq!(h, history, "{threads} threads");
+        assert_eq!(s, summary, "{threads} threads");
+        // Several threads score all of an epoch's batches in one step.
+        assert!(n < steps, "{threads} threads: {n} steps against {steps}");
+    }
+}
+
 /// The page redraws the predictive while training; those draws come from their own stream, so
 /// a run with them ends exactly where a run without them (the CLI's) does.
 #[test]
