@@ -133,14 +133,18 @@ pub fn run(args: RunArgs) -> Result<(), String> {
     )?;
     write("history.csv", history_csv(trainer.history()))?;
     crate::png::write_all(&args.out, &trainer, &posterior)?;
+    let split = if args.threads == 1 {
+        format!("{:.1} s training, {:.1} s evaluation", t.train, t.eval)
+    } else {
+        // Each epoch's evaluation ran on the threads while the next epoch trained.
+        "evaluations beside the training".to_string()
+    };
     println!(
-        "\n{} backend, {} thread{}: {:.1} s total ({:.1} s training, {:.1} s evaluation); results in {}",
+        "\n{} backend, {} thread{}: {:.1} s total ({split}); results in {}",
         args.backend,
         args.threads,
         if args.threads == 1 { "" } else { "s" },
         t.total,
-        t.train,
-        t.eval,
         args.out.display()
     );
     Ok(())

@@ -11,6 +11,7 @@
 //! that finish something (WebGPU forbids synchronous reads).
 
 use burn::tensor::{Device, Tensor, TensorData};
+use std::sync::Arc;
 
 use crate::config::{Config, ConfigError};
 use crate::data::{Dataset, N_FEATURES};
@@ -18,13 +19,21 @@ use crate::elbo::{elbo_step, ElboSettings};
 use crate::evaluate::{score_test, EvalSet, Evaluation, McSamples};
 use crate::events::{Event, Phase, Progress, Summary, TrainError};
 use crate::functions::{self, BeforeTraining};
-use crate::metrics::{Diagnostics, EpochRecord, Stage};
+use crate::metrics::{Diagnostics, EpochRecord, SplitMetrics, Stage};
 use crate::model::Regressor;
 use crate::noise::{Noise, NoiseKeys, NoiseSource};
 use crate::optim::{clip_global_norm, cosine_lr, AdamW, AdamWSettings};
 use crate::predictive::{self, Predictive};
 use crate::rng::{Rng, Stream};
 use crate::weights::{self, WeightSpace};
+
+/// An epoch's evaluation running on other threads while the next epoch trains.
+#[derive(Debug)]
+struct Pending {
+    epoch: usize,
+    model: Regressor,
+    job: std::thread::JoinHandle<Evaluation>,
+}
 
 #[derive(Clone, Debug)]
 struct Best {
@@ -34,15 +43,15 @@ struct Best {
 }
 
 /// A run of the tutorial, resumable between calls.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Trainer {
     config: Config,
     data: Dataset,
     device: Device,
     train_x: Vec<f32>,
     train_y: Vec<f32>,
-    eval_train: EvalSet,
-    eval_val: EvalSet,
+    eval_train: Arc<EvalSet>,
+    eval_val: Arc<EvalSet>,
     eval_test: EvalSet,
     model: Regressor,
     optim: AdamW,
@@ -57,8 +66,10 @@ pub struct Trainer {
     order: Vec<usize>,
     epochs_done: usize,
     phase: Phase,
-    /// The evaluation in progress.
+    /// The evaluation in progress (step by step).
     evaluation: Option<Evaluation>,
+    /// The evaluation running behind the training (natively, several threads).
+    pending: Option<Pending>,
     history: Vec<EpochRecord>,
     best: Option<Best>,
     summary: Option<Summary>,
@@ -100,6 +111,7 @@ impl Trainer {
         device.seed(seed);
         let mut shuffle = Rng::stream(seed, Stream::Shuffle);
         let order = shuffle.permutation(config.n_train);
+        let (eval_train, eval_val) = (Arc::new(eval_train), Arc::new(eval_val));
         Ok(Self {
             train_x,
             train_y,
@@ -117,6 +129,7 @@ impl Trainer {
             epochs_done: 0,
             phase: Phase::Train { batch: 0 },
             evaluation: None,
+            pending: None,
             history: Vec::new(),
             best: None,
             summary: None,
@@ -131,9 +144,11 @@ impl Trainer {
         &self.config
     }
 
-    /// Lets the evaluations use up to `threads` threads (at least 1). The numbers do not
-    /// change: every evaluation batch draws from its own keyed noise and the batches' sums are
-    /// added in order. With device noise (the GPU) evaluations stay one batch per step.
+    /// Lets the evaluations use up to `threads` threads (at least 1). With more than one (and
+    /// host noise, natively) each epoch's evaluation runs on those threads while the next epoch
+    /// trains, and its row arrives one step later. The numbers do not change: every evaluation
+    /// batch draws from its own keyed noise and the batches' sums are added in order. With
+    /// device noise (the GPU), or in a browser module, evaluations stay one batch per step.
     pub fn set_threads(&mut self, threads: usize) {
         self.threads = threads.max(1);
     }
@@ -280,7 +295,7 @@ impl Trainer {
     pub fn progress(&self) -> Progress {
         let total = self.config.total_epochs();
         let batches = self.config.num_batches();
-        let evals = Evaluation::len((&self.eval_train, &self.eval_val));
+        let evals = Evaluation::len((&*self.eval_train, &*self.eval_val));
         let within = match self.phase {
             Phase::Train { batch } => 0.5 * batch as f64 / batches as f64,
             Phase::Evaluate { index } => 0.5 + 0.5 * index as f64 / evals as f64,
@@ -384,41 +399,93 @@ impl Trainer {
     }
 
     async fn evaluate(&mut self, index: usize) -> Result<Event, TrainError> {
-        let sets = (&self.eval_train, &self.eval_val);
-        let y_std = self.data.scaler.y_std;
         let epoch = self.epochs_done + 1;
+        if self.pipelined() {
+            return self.evaluate_behind(epoch).await;
+        }
+        let sets = (&*self.eval_train, &*self.eval_val);
+        let y_std = self.data.scaler.y_std;
         let evaluation = self
             .evaluation
             .get_or_insert_with(|| Evaluation::new(&self.model, epoch));
-        let (keys, threads) = (&self.eval_keys, self.threads);
-        let more = if threads > 1 && keys.is_keyed() {
-            evaluation.rest(index, sets, &self.config, y_std, (keys, threads));
-            false
-        } else {
-            evaluation.batch(index, sets, &self.config, y_std, keys)
-        };
-        if more {
+        if evaluation.batch(index, sets, &self.config, y_std, &self.eval_keys) {
             self.phase = Phase::Evaluate { index: index + 1 };
             return Ok(Event::Evaluated { epoch });
         }
         let evaluation = self.evaluation.take().expect("inserted above");
-        let (train, val) = match evaluation.finish(sets, &self.config).await {
-            Ok(metrics) => metrics,
-            Err(e) => {
-                self.phase = Phase::Evaluate { index: 0 };
-                return Err(TrainError(e));
-            }
+        let recorded = match evaluation.finish(sets, &self.config).await {
+            Ok((train, val)) => self.record_epoch(epoch, self.model.clone(), train, val),
+            Err(e) => Err(TrainError(e)),
         };
-        let stage = self.stage_of(self.epochs_done);
+        let record = recorded.inspect_err(|_| self.phase = Phase::Evaluate { index: 0 })?;
+        self.next_epoch();
+        Ok(Event::Epoch(record))
+    }
+
+    /// Whether evaluations run on other threads while the next epoch trains: natively, with
+    /// several threads and keyed (host) noise.
+    fn pipelined(&self) -> bool {
+        cfg!(not(target_arch = "wasm32")) && self.threads > 1 && self.eval_keys.is_keyed()
+    }
+
+    /// Starts the evaluation of epoch `epoch` on other threads and moves on to the next epoch's
+    /// training; reports the epoch before, whose evaluation it collects first. The numbers are
+    /// those of the step-by-step evaluation (keyed noise, sums added in batch order), and the
+    /// snapshot evaluated is the one kept if it scores best.
+    async fn evaluate_behind(&mut self, epoch: usize) -> Result<Event, TrainError> {
+        let previous = self.collect().await?;
+        let mut evaluation = Evaluation::new(&self.model, epoch);
+        let (train, val) = (self.eval_train.clone(), self.eval_val.clone());
+        let (config, y_std) = (self.config.clone(), self.data.scaler.y_std);
+        let (keys, threads) = (self.eval_keys, self.threads);
+        let job = std::thread::spawn(move || {
+            evaluation.rest(0, (&train, &val), &config, y_std, (&keys, threads));
+            evaluation
+        });
+        self.pending = Some(Pending {
+            epoch,
+            model: self.model.clone(),
+            job,
+        });
+        self.next_epoch();
+        Ok(previous.map_or(Event::Evaluated { epoch }, Event::Epoch))
+    }
+
+    /// Waits for the evaluation running behind, if any, and records its epoch.
+    async fn collect(&mut self) -> Result<Option<EpochRecord>, TrainError> {
+        let Some(pending) = self.pending.take() else {
+            return Ok(None);
+        };
+        let evaluation = pending
+            .job
+            .join()
+            .map_err(|_| TrainError("an evaluation thread stopped with an error".into()))?;
+        let sets = (&*self.eval_train, &*self.eval_val);
+        let (train, val) = evaluation
+            .finish(sets, &self.config)
+            .await
+            .map_err(TrainError)?;
+        self.record_epoch(pending.epoch, pending.model, train, val)
+            .map(Some)
+    }
+
+    /// Records epoch `epoch` (1-based), whose model was `model`: its row, and the best state
+    /// if its validation RMSE is the lowest so far. A metric that is not a number is an error.
+    fn record_epoch(
+        &mut self,
+        epoch: usize,
+        model: Regressor,
+        train: SplitMetrics,
+        val: SplitMetrics,
+    ) -> Result<EpochRecord, TrainError> {
         let record = EpochRecord {
             epoch,
-            stage,
-            next_lr: self.lr_during(self.epochs_done + 1),
+            stage: self.stage_of(epoch - 1),
+            next_lr: self.lr_during(epoch),
             train,
             val,
         };
         if !train.is_finite() || !val.is_finite() {
-            self.phase = Phase::Evaluate { index: 0 };
             return Err(TrainError(format!(
                 "training diverged at epoch {epoch} (a metric is not a number): \
                  lower the learning rate or reset"
@@ -426,12 +493,17 @@ impl Trainer {
         }
         if self.best.as_ref().is_none_or(|b| val.rmse < b.val_rmse) {
             self.best = Some(Best {
-                model: self.model.clone(),
+                model,
                 epoch,
                 val_rmse: val.rmse,
             });
         }
         self.history.push(record);
+        Ok(record)
+    }
+
+    /// Counts the epoch as trained and moves to the next one's training, or to the test.
+    fn next_epoch(&mut self) {
         self.epochs_done += 1;
         self.phase = if self.epochs_done < self.config.total_epochs() {
             self.order = self.shuffle.permutation(self.config.n_train);
@@ -439,10 +511,13 @@ impl Trainer {
         } else {
             Phase::Test
         };
-        Ok(Event::Epoch(record))
     }
 
     async fn test(&mut self) -> Result<Event, TrainError> {
+        // The last epoch's evaluation may still be running behind: report it first.
+        if let Some(record) = self.collect().await? {
+            return Ok(Event::Epoch(record));
+        }
         let best = self.best.clone().expect("at least one evaluated epoch");
         self.model = best.model;
         let mc = McSamples {
