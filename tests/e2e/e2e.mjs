@@ -404,28 +404,36 @@ async function priorRedraw(browser, server, label) {
   return ms;
 }
 
-// The quick preset with the live figures off and on, twice each, alternating, in one browser:
-// what the live predictive, calibration and weight figures cost, and each figure's time per
-// redraw.
+// The quick preset with the live figures off and on, and without the evaluation workers, twice
+// each, alternating, in one browser: what the live predictive, calibration and weight figures
+// cost, each figure's time per redraw, and what the workers gain.
 async function liveFiguresCost(browser, server) {
-  const times = { 0: [], 1: [] };
+  const runs = { live: "live-views=1", still: "live-views=0", alone: "live-views=0&workers=0" };
+  const times = { live: [], still: [], alone: [] };
   let costs = [];
-  for (const live of ["0", "1", "0", "1"]) {
+  for (const kind of ["still", "live", "alone", "still", "live", "alone"]) {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await page.goto(`${server.url}#preset=quick&backend=cpu&live-views=${live}`);
+    await page.goto(`${server.url}#preset=quick&backend=cpu&${runs[kind]}`);
     await waitStatus(page, "ready", 60_000);
+    if (kind !== "alone") {
+      // Training starts once the workers have the run (they load the module in the background).
+      await page.waitForFunction(() => document.querySelector('[data-testid="workers"]').dataset.count !== "0", null, { timeout: 60_000 });
+    }
     await page.locator('[data-testid="train"]').click();
     await waitStatus(page, "done", 600_000);
-    times[live].push(Number((await page.locator("#elapsed").innerText()).replace(" s", "")));
-    if (live === "1") {
+    times[kind].push(Number((await page.locator("#elapsed").innerText()).replace(" s", "")));
+    if (kind === "live") {
       costs = await page.locator('[data-testid="costs"] tr').evaluateAll((rows) =>
         rows.map((r) => `${r.dataset.name} ${Number(r.dataset.mean).toFixed(1)} ms`));
     }
     await page.close();
   }
   const sum = (v) => v.reduce((a, b) => a + b, 0);
-  console.log(`live figures: quick preset ${times[0].map((t) => t.toFixed(1)).join(" / ")} s without, ` +
-    `${times[1].map((t) => t.toFixed(1)).join(" / ")} s with (ratio of the sums ${(sum(times[1]) / sum(times[0])).toFixed(3)})`);
+  const shown = (v) => v.map((t) => t.toFixed(1)).join(" / ");
+  console.log(`live figures: quick preset ${shown(times.still)} s without, ` +
+    `${shown(times.live)} s with (ratio of the sums ${(sum(times.live) / sum(times.still)).toFixed(3)})`);
+  console.log(`evaluation workers: quick preset without live figures ${shown(times.alone)} s without workers, ` +
+    `${shown(times.still)} s with (speed-up ${(sum(times.alone) / sum(times.still)).toFixed(2)}x)`);
   console.log(`cost per redraw: ${costs.join(", ")}`);
   check(costs.length >= 6, `costs of ${costs.length} figures and computations shown on the page`);
 }
@@ -496,6 +504,12 @@ async function runOnce(backend) {
       check(diag === "PASS", `${label} diagnostics ${diag}`);
     }
     check(nll > 0 && kl > 0 && best > 0, `${label} test NLL ${nll}, KL ${kl}, best val RMSE ${best} shown`);
+    // On the CPU the epochs are evaluated by Web Workers (one per core here) while the next
+    // epoch trains; the same numbers as without them (the bbb-cli comparison below checks that).
+    const workers = Number(await page.locator('[data-testid="workers"]').getAttribute("data-count"));
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    if (backend === "cpu") check(workers === Math.min(cores, 8) && workers >= 1, `${label} ${workers} evaluation workers (${cores} cores)`);
+    else check(workers === 0, `${label} no evaluation workers on WebGPU`);
     for (const id of ["plot-data", "plot-curves"]) {
       const n = await inkedPixels(page, id);
       check(n > 5_000, `${label} ${id} has drawn (${n} inked pixels)`);

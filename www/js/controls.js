@@ -124,10 +124,17 @@ export class Controls {
     this.preset.value = presets.includes(preset) ? preset : "quick";
     const backend = params.get("backend");
     if ([...this.backend.options].some((o) => o.value === backend)) this.backend.value = backend;
+    // How many evaluation workers (a page option, not a setting: the numbers do not change).
+    const workers = params.get("workers");
+    this.workers = null;
+    if (workers !== null) {
+      if (/^([0-9]|1[0-6])$/.test(workers)) this.workers = Number(workers);
+      else notes.push(`The link's workers=${workers.slice(0, 20)} was not used: give a whole number from 0 to 16.`);
+    }
     const values = this.wasm.defaultSettings(this.preset.value);
     this.hidden = {};
     for (const [key, value] of params) {
-      if (key === "preset" || key === "backend") continue;
+      if (key === "preset" || key === "backend" || key === "workers") continue;
       if (!names.has(key)) notes.push(`The link's "${key}" is not a setting and was ignored.`);
       else if (this.shown.includes(key)) values[key] = value;
       else this.hidden[key] = value;
@@ -156,6 +163,7 @@ export class Controls {
       if (value !== defaults[name]) params.set(name, value);
     }
     for (const [name, value] of Object.entries(this.hidden)) params.set(name, value);
+    if (this.workers !== null) params.set("workers", String(this.workers));
     history.replaceState(null, "", "#" + params.toString());
   }
 
@@ -183,6 +191,11 @@ export class Controls {
 
   backendChoice() {
     return this.backend.value;
+  }
+
+  // Evaluation workers the address asks for (0 for none), or null for the default.
+  workerChoice() {
+    return this.workers;
   }
 
   // A valid form that differs from the running one starts a new run; putting a value back

@@ -1,6 +1,9 @@
+import { EvalWorkers } from "./workers.js";
+
 // Runs the training loop: bounded Session.step calls back to back, handing the main thread back
 // to the browser between calls (so input and painting stay smooth) and waiting for an animation
-// frame only when there is something new to draw. A generation counter retires stale loops on
+// frame only when there is something new to draw (or for the workers' evaluation, when the
+// session must have it before going on). A generation counter retires stale loops on
 // pause or reset, and every call into the Session goes through one queue so no two are ever in
 // flight at once.
 
@@ -23,6 +26,9 @@ const yieldToBrowser = () => new Promise((resolve) => {
 });
 const nextFrame = () => new Promise((resolve) => requestAnimationFrame(resolve));
 
+// Evaluation workers when the address does not say how many: one per core, at most this many.
+const MAX_WORKERS = 8;
+
 const ALL_FIGURES = { data: true, curves: true, predictive: true, before: true, calibration: true, weights: true };
 // What a new predictive and a new reading of the weights redraw.
 const POSTERIOR_FIGURES = { predictive: true, calibration: true, weights: true };
@@ -41,6 +47,10 @@ export class Player {
     this.lastCurves = 0;
     this.lastProgress = 0;
     this.done = false; // from the last progress report: never ask the session outside the queue
+    // Workers that evaluate each epoch while the next one trains (CPU runs); null without.
+    const count = controls.workerChoice() ?? Math.min(navigator.hardwareConcurrency || 1, MAX_WORKERS);
+    this.workers = count > 0 ? EvalWorkers.start(count) : Promise.resolve(null);
+    this.delivery = Promise.resolve();
     this.resizePending = false;
     controls.onChange = () => this.restart();
     views.onResize = () => this.redrawAll();
@@ -112,6 +122,7 @@ export class Player {
       this.views.showMetrics(session.metrics());
       this.views.showRegions(session.regions());
       this.views.showStatus("ready");
+      this.attachWorkers(session, settings);
     });
     // The Gaussian process after the first figures are on screen (it takes a moment).
     this.run(async () => {
@@ -132,6 +143,43 @@ export class Player {
       this.resumeAfterRestart = false;
       this.play();
     }
+  }
+
+  // Once the workers have this run's settings, the session hands them its evaluations.
+  async attachWorkers(session, settings) {
+    this.views.showWorkers(0);
+    const pool = await this.workers;
+    if (!pool || session.backend !== "cpu") return;
+    try {
+      await pool.configure(settings);
+    } catch (e) {
+      console.warn("evaluation workers not used:", e);
+      return;
+    }
+    await this.run(() => {
+      if (session === this.session && session.useWorkers(true)) this.views.showWorkers(pool.count);
+    });
+  }
+
+  // Sends the evaluation job the last call left, if any, to the workers; their answer is
+  // delivered through the queue (to this session only). If they fail, the session computes
+  // the job itself.
+  dispatch(session) {
+    const job = session.takeEvaluationJob();
+    if (!job) return;
+    this.delivery = this.workers
+      .then((pool) => pool.evaluate(job))
+      .then(
+        (sums) => this.run(() => {
+          if (session === this.session) session.deliverEvaluation(job.epoch, sums);
+        }),
+        (e) => this.run(() => {
+          if (session !== this.session) return;
+          console.warn("evaluation workers failed:", e);
+          session.useWorkers(false);
+          this.views.showWorkers(0);
+        }),
+      );
   }
 
   elapsedSeconds() {
@@ -168,7 +216,7 @@ export class Player {
     while (gen === this.generation) {
       const result = await this.run(() => this.advance(() => this.session.step(SLICE_MS)));
       if (!result.more || gen !== this.generation) break;
-      await (result.drew ? nextFrame() : yieldToBrowser());
+      await (result.waiting ? this.delivery : result.drew ? nextFrame() : yieldToBrowser());
     }
     if (session === this.session) this.stop();
   }
@@ -184,7 +232,11 @@ export class Player {
     if (!this.session || this.done) return;
     this.views.showStatus("training");
     this.start();
-    const result = await this.run(() => this.advance(() => this.session.stepEpoch()));
+    let result;
+    do {
+      result = await this.run(() => this.advance(() => this.session.stepEpoch()));
+      if (result.waiting) await this.delivery;
+    } while (result.waiting);
     this.stop();
     if (result.more) this.views.showStatus("paused");
   }
@@ -202,6 +254,7 @@ export class Player {
       return { more: false, drew: false };
     }
     this.done = progress.done;
+    this.dispatch(session);
     if (progress.done || performance.now() - this.lastProgress >= PROGRESS_EVERY_MS) {
       const elapsed = this.elapsedSeconds();
       this.views.showProgress(progress, session.eta(elapsed), elapsed);
@@ -224,7 +277,7 @@ export class Player {
       this.views.showCosts();
       return { more: false, drew: true };
     }
-    return { more: true, drew };
+    return { more: true, drew, waiting: progress.waiting };
   }
 
   // The predictive, its calibration and the weights move as the network learns: a light

@@ -125,6 +125,13 @@ export class Views {
     $("backend-note").textContent = note ? `(${note})` : "";
   }
 
+  // How many Web Workers evaluate the epochs (0: the page's own training steps do).
+  showWorkers(count) {
+    const el = byTest("workers");
+    el.dataset.count = String(count);
+    el.textContent = count > 0 ? `; each epoch is evaluated by ${count} worker${count === 1 ? "" : "s"} while the next one trains` : "";
+  }
+
   showStatus(status) {
     const el = byTest("status");
     el.textContent = status;

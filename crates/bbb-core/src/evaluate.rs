@@ -183,7 +183,7 @@ impl Evaluation {
     }
 
     /// The sums of batch `index` of train-then-val, and whether it is a training batch.
-    fn score(
+    pub(crate) fn score(
         &self,
         index: usize,
         sets: (&EvalSet, &EvalSet),
@@ -211,7 +211,7 @@ impl Evaluation {
         (split == SplitKey::Train, sums)
     }
 
-    fn add(&mut self, is_train: bool, sums: EvalSums) {
+    pub(crate) fn add(&mut self, is_train: bool, sums: EvalSums) {
         let slot = if is_train {
             &mut self.train
         } else {

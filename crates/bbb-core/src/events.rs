@@ -49,6 +49,12 @@ pub enum Event {
         /// Epoch being evaluated.
         epoch: usize,
     },
+    /// The trainer waits for the evaluation of epoch `epoch`, handed outside: deliver it, then
+    /// step again.
+    Waiting {
+        /// Epoch whose evaluation is awaited.
+        epoch: usize,
+    },
     /// An epoch finished and was evaluated.
     Epoch(EpochRecord),
     /// The run finished: best state restored and tested.

@@ -5,6 +5,7 @@
 pub mod activation;
 pub mod backend;
 pub mod bayes_linear;
+pub mod behind;
 pub mod calibration;
 pub mod config;
 pub mod data;

@@ -13,6 +13,7 @@
 use burn::tensor::{Device, Tensor, TensorData};
 use std::sync::Arc;
 
+use crate::behind::{evaluation_from_sums, flat_params, Behind, EvalJob, Pending};
 use crate::config::{Config, ConfigError};
 use crate::data::{Dataset, N_FEATURES};
 use crate::elbo::{elbo_step, ElboSettings};
@@ -27,12 +28,38 @@ use crate::predictive::{self, Predictive};
 use crate::rng::{Rng, Stream};
 use crate::weights::{self, WeightSpace};
 
-/// An epoch's evaluation running on other threads while the next epoch trains.
-#[derive(Debug)]
-struct Pending {
-    epoch: usize,
-    model: Regressor,
-    job: std::thread::JoinHandle<Evaluation>,
+/// A checked configuration and its data, with the counts of the data actually drawn (a
+/// scenario or a person's edits change them).
+pub(crate) fn prepare(config: Config) -> Result<(Config, Dataset), ConfigError> {
+    config.validate()?;
+    let data = Dataset::generate(&config);
+    let mut config = config;
+    (config.n_train, config.n_val, config.n_test) =
+        (data.train.len(), data.val.len(), data.test.len());
+    Ok((config, data))
+}
+
+/// The train, validation and test splits, standardised, cut into batches and uploaded.
+pub(crate) fn eval_sets(config: &Config, data: &Dataset, device: &Device) -> [EvalSet; 3] {
+    let s = &data.scaler;
+    [&data.train, &data.val, &data.test].map(|split| {
+        EvalSet::new(
+            &s.features(&split.x),
+            &s.scale_y(&split.y),
+            config.batch_size,
+            device,
+        )
+    })
+}
+
+/// What collecting the evaluation running behind gave.
+enum Collected {
+    /// None was running.
+    Nothing,
+    /// Its result has not been delivered yet.
+    Waiting(usize),
+    /// The epoch's row.
+    Record(EpochRecord),
 }
 
 #[derive(Clone, Debug)]
@@ -62,6 +89,10 @@ pub struct Trainer {
     predictive_noise: Noise,
     /// Threads the evaluations may use (natively; 1 in a browser module).
     threads: usize,
+    /// Whether the evaluations are handed to someone outside (the page's workers).
+    outside: bool,
+    /// The evaluation job waiting to be taken by the outside evaluator.
+    job: Option<EvalJob>,
     shuffle: Rng,
     order: Vec<usize>,
     epochs_done: usize,
@@ -79,12 +110,7 @@ impl Trainer {
     /// A new run on `device`: data drawn, model initialised, nothing trained yet. Every random
     /// stream is forked from `config.seed`; the weight noise comes from `noise`.
     pub fn new(config: Config, device: Device, noise: NoiseSource) -> Result<Self, ConfigError> {
-        config.validate()?;
-        let data = Dataset::generate(&config);
-        // The counts of the data actually drawn (a scenario or a person's edits change them).
-        let mut config = config;
-        (config.n_train, config.n_val, config.n_test) =
-            (data.train.len(), data.val.len(), data.test.len());
+        let (config, data) = prepare(config)?;
         let seed = config.seed;
         let model = Regressor::init(&config, &mut Rng::stream(seed, Stream::Init), &device);
         let optim = AdamW::new(
@@ -98,16 +124,7 @@ impl Trainer {
         );
         let s = &data.scaler;
         let (train_x, train_y) = (s.features(&data.train.x), s.scale_y(&data.train.y));
-        let set = |split: &crate::data::Split| {
-            EvalSet::new(
-                &s.features(&split.x),
-                &s.scale_y(&split.y),
-                config.batch_size,
-                &device,
-            )
-        };
-        let eval_train = EvalSet::new(&train_x, &train_y, config.batch_size, &device);
-        let (eval_val, eval_test) = (set(&data.val), set(&data.test));
+        let [eval_train, eval_val, eval_test] = eval_sets(&config, &data, &device);
         device.seed(seed);
         let mut shuffle = Rng::stream(seed, Stream::Shuffle);
         let order = shuffle.permutation(config.n_train);
@@ -123,6 +140,8 @@ impl Trainer {
             train_noise: Noise::for_stream(noise, seed, Stream::TrainNoise),
             eval_keys: NoiseKeys::new(noise, seed, Stream::EvalNoise),
             threads: 1,
+            outside: false,
+            job: None,
             predictive_noise: Noise::for_stream(noise, seed, Stream::PredictiveNoise),
             shuffle,
             order,
@@ -156,6 +175,50 @@ impl Trainer {
     /// Threads the evaluations may use.
     pub fn threads(&self) -> usize {
         self.threads
+    }
+
+    /// Hands each epoch's evaluation to someone outside (the page's Web Workers: see
+    /// [`take_evaluation_job`](Self::take_evaluation_job)) while the next epoch trains. Only
+    /// with host noise, whose keyed draws make the outside result the same as this trainer's;
+    /// says whether it is on. Turned off, an evaluation already handed out and not delivered is
+    /// computed here when it is needed.
+    pub fn set_outside_evaluation(&mut self, on: bool) -> bool {
+        self.outside = on && self.eval_keys.is_keyed();
+        if !self.outside {
+            self.job = None;
+        }
+        self.outside
+    }
+
+    /// The evaluation to compute outside, once per epoch, if one is waiting to be taken.
+    pub fn take_evaluation_job(&mut self) -> Option<EvalJob> {
+        self.job.take()
+    }
+
+    /// Delivers the outside result of epoch `epoch`'s evaluation: two sums per batch, in the
+    /// order of the batches. Refused if no such evaluation is waiting or the sums do not fit.
+    pub fn deliver_evaluation(&mut self, epoch: usize, sums: Vec<f32>) -> Result<(), TrainError> {
+        let batches = Evaluation::len((&*self.eval_train, &*self.eval_val));
+        match &mut self.pending {
+            Some(Pending {
+                epoch: e,
+                behind: Behind::Outside(slot @ None),
+                ..
+            }) if *e == epoch => {
+                if sums.len() != 2 * batches {
+                    return Err(TrainError(format!(
+                        "the evaluation of epoch {epoch} needs {} sums, not {}",
+                        2 * batches,
+                        sums.len()
+                    )));
+                }
+                *slot = Some(sums);
+                Ok(())
+            }
+            _ => Err(TrainError(format!(
+                "no evaluation of epoch {epoch} is waiting for a result"
+            ))),
+        }
     }
 
     /// The data set (original units and scaler).
@@ -326,21 +389,29 @@ impl Trainer {
         }
     }
 
-    /// Steps until an epoch (or the run) completes.
+    /// Steps until an epoch (or the run) completes, or an evaluation outside is awaited.
     pub async fn run_epoch(&mut self) -> Result<Event, TrainError> {
         loop {
             let event = self.step().await?;
-            if matches!(event, Event::Epoch(_) | Event::Finished(_)) {
+            if matches!(
+                event,
+                Event::Epoch(_) | Event::Finished(_) | Event::Waiting { .. }
+            ) {
                 return Ok(event);
             }
         }
     }
 
-    /// Steps until the run completes.
+    /// Steps until the run completes (an error if it must wait for an evaluation outside).
     pub async fn run_to_end(&mut self) -> Result<Summary, TrainError> {
         loop {
-            if let Event::Finished(s) = self.step().await? {
-                return Ok(s);
+            match self.step().await? {
+                Event::Finished(s) => return Ok(s),
+                Event::Waiting { epoch } => {
+                    let why = format!("epoch {epoch}'s evaluation is computed outside: deliver it");
+                    return Err(TrainError(why));
+                }
+                _ => {}
             }
         }
     }
@@ -400,8 +471,14 @@ impl Trainer {
 
     async fn evaluate(&mut self, index: usize) -> Result<Event, TrainError> {
         let epoch = self.epochs_done + 1;
-        if self.pipelined() {
-            return self.evaluate_behind(epoch).await;
+        if self.evaluation.is_none() {
+            if self.pipelined() {
+                return self.evaluate_behind(epoch).await;
+            }
+            // An evaluation left behind when that was turned off comes first, in order.
+            if let Collected::Record(record) = self.collect().await? {
+                return Ok(Event::Epoch(record));
+            }
         }
         let sets = (&*self.eval_train, &*self.eval_val);
         let y_std = self.data.scaler.y_std;
@@ -422,10 +499,11 @@ impl Trainer {
         Ok(Event::Epoch(record))
     }
 
-    /// Whether evaluations run on other threads while the next epoch trains: natively, with
-    /// several threads and keyed (host) noise.
+    /// Whether evaluations run behind the training: outside, or natively on several threads
+    /// (with keyed host noise).
     fn pipelined(&self) -> bool {
-        cfg!(not(target_arch = "wasm32")) && self.threads > 1 && self.eval_keys.is_keyed()
+        self.outside
+            || (cfg!(not(target_arch = "wasm32")) && self.threads > 1 && self.eval_keys.is_keyed())
     }
 
     /// Starts the evaluation of epoch `epoch` on other threads and moves on to the next epoch's
@@ -433,40 +511,72 @@ impl Trainer {
     /// those of the step-by-step evaluation (keyed noise, sums added in batch order), and the
     /// snapshot evaluated is the one kept if it scores best.
     async fn evaluate_behind(&mut self, epoch: usize) -> Result<Event, TrainError> {
-        let previous = self.collect().await?;
-        let mut evaluation = Evaluation::new(&self.model, epoch);
-        let (train, val) = (self.eval_train.clone(), self.eval_val.clone());
-        let (config, y_std) = (self.config.clone(), self.data.scaler.y_std);
-        let (keys, threads) = (self.eval_keys, self.threads);
-        let job = std::thread::spawn(move || {
-            evaluation.rest(0, (&train, &val), &config, y_std, (&keys, threads));
-            evaluation
-        });
+        let previous = match self.collect().await? {
+            Collected::Waiting(e) => return Ok(Event::Waiting { epoch: e }),
+            Collected::Nothing => None,
+            Collected::Record(r) => Some(r),
+        };
+        let behind = if self.outside {
+            let params = flat_params(&self.model).await.map_err(TrainError)?;
+            let batches = Evaluation::len((&*self.eval_train, &*self.eval_val));
+            self.job = Some(EvalJob {
+                epoch,
+                params,
+                batches,
+            });
+            Behind::Outside(None)
+        } else {
+            let mut evaluation = Evaluation::new(&self.model, epoch);
+            let (train, val) = (self.eval_train.clone(), self.eval_val.clone());
+            let (config, y_std) = (self.config.clone(), self.data.scaler.y_std);
+            let (keys, threads) = (self.eval_keys, self.threads);
+            Behind::Thread(std::thread::spawn(move || {
+                evaluation.rest(0, (&train, &val), &config, y_std, (&keys, threads));
+                evaluation
+            }))
+        };
         self.pending = Some(Pending {
             epoch,
             model: self.model.clone(),
-            job,
+            behind,
         });
         self.next_epoch();
         Ok(previous.map_or(Event::Evaluated { epoch }, Event::Epoch))
     }
 
-    /// Waits for the evaluation running behind, if any, and records its epoch.
-    async fn collect(&mut self) -> Result<Option<EpochRecord>, TrainError> {
+    /// Collects the evaluation running behind, if any, and records its epoch: waits for its
+    /// threads, takes the delivered outside result, or (outside evaluation turned off since)
+    /// computes it here.
+    async fn collect(&mut self) -> Result<Collected, TrainError> {
         let Some(pending) = self.pending.take() else {
-            return Ok(None);
+            return Ok(Collected::Nothing);
         };
-        let evaluation = pending
-            .job
-            .join()
-            .map_err(|_| TrainError("an evaluation thread stopped with an error".into()))?;
         let sets = (&*self.eval_train, &*self.eval_val);
+        let evaluation = match pending.behind {
+            Behind::Thread(job) => job
+                .join()
+                .map_err(|_| TrainError("an evaluation thread stopped with an error".into()))?,
+            Behind::Outside(Some(sums)) => {
+                evaluation_from_sums(&pending.model, pending.epoch, &sums, sets.0.batches.len())
+            }
+            Behind::Outside(None) if self.outside => {
+                let epoch = pending.epoch;
+                self.pending = Some(pending);
+                return Ok(Collected::Waiting(epoch));
+            }
+            Behind::Outside(None) => {
+                let mut evaluation = Evaluation::new(&pending.model, pending.epoch);
+                let y_std = self.data.scaler.y_std;
+                evaluation.rest(0, sets, &self.config, y_std, (&self.eval_keys, 1));
+                evaluation
+            }
+        };
         let (train, val) = evaluation
             .finish(sets, &self.config)
             .await
             .map_err(TrainError)?;
         self.record_epoch(pending.epoch, pending.model, train, val)
-            .map(Some)
+            .map(Collected::Record)
     }
 
     /// Records epoch `epoch` (1-based), whose model was `model`: its row, and the best state
@@ -515,8 +625,10 @@ impl Trainer {
 
     async fn test(&mut self) -> Result<Event, TrainError> {
         // The last epoch's evaluation may still be running behind: report it first.
-        if let Some(record) = self.collect().await? {
-            return Ok(Event::Epoch(record));
+        match self.collect().await? {
+            Collected::Waiting(epoch) => return Ok(Event::Waiting { epoch }),
+            Collected::Record(record) => return Ok(Event::Epoch(record)),
+            Collected::Nothing => {}
         }
         let best = self.best.clone().expect("at least one evaluated epoch");
         self.model = best.model;

@@ -1,5 +1,6 @@
 //! The whole quick preset on a CPU backend, held against the tutorial's own numbers.
 
+use bbb_core::behind::EvalWorker;
 use bbb_core::{Backend, Config, Event, NoiseSource, Phase, Stage, Trainer};
 use std::future::Future;
 use std::pin::pin;
@@ -204,6 +205,82 @@ fn the_numbers_do_not_depend_on_the_thread_count() {
         // Several threads score all of an epoch's batches in one step.
         assert!(n < steps, "{threads} threads: {n} steps against {steps}");
     }
+}
+
+/// The page hands each epoch's evaluation to Web Workers: an `EvalWorker` of the same settings
+/// scores the job (here in two halves, as two workers would) and the result is delivered while
+/// the next epoch trains. The run's numbers are the in-step evaluation's, bit for bit; turning
+/// the outside evaluation off with a job out computes it in place, with the same numbers.
+#[test]
+fn evaluations_scored_outside_give_the_same_run() {
+    let config = Config {
+        warmup_epochs: 1,
+        vi_epochs: 3,
+        lr: 1e-7,
+        lr_min: 1e-7,
+        eval_mc_elbo: 2,
+        eval_mc_rmse: 3,
+        ..Config::quick()
+    };
+    let device = || {
+        Backend::available()
+            .into_iter()
+            .find_map(Backend::cpu_device)
+            .unwrap()
+    };
+    let plain = {
+        let mut t = cpu_trainer(config.clone());
+        let s = ready(t.run_to_end()).unwrap();
+        (t.history().to_vec(), s)
+    };
+    let worker = EvalWorker::new(config.clone(), device()).unwrap();
+    let run = |stop_outside_at: Option<usize>| {
+        let mut t = cpu_trainer(config.clone());
+        assert!(t.set_outside_evaluation(true));
+        let (mut jobs, mut waits) = (0, 0);
+        let summary = loop {
+            match ready(t.step()).unwrap() {
+                Event::Finished(s) => break s,
+                Event::Waiting { epoch } => {
+                    waits += 1;
+                    // Nothing delivered yet: the trainer stays put and asks again.
+                    assert!(matches!(ready(t.step()).unwrap(), Event::Waiting { .. }));
+                    assert!(t.deliver_evaluation(epoch + 1, vec![0.0; 18]).is_err());
+                    assert!(t.deliver_evaluation(epoch, vec![0.0; 3]).is_err());
+                    continue;
+                }
+                _ => {}
+            }
+            let Some(job) = t.take_evaluation_job() else {
+                continue;
+            };
+            jobs += 1;
+            assert_eq!(job.batches, worker.batches());
+            if stop_outside_at == Some(job.epoch) {
+                assert!(!t.set_outside_evaluation(false));
+                continue;
+            }
+            let half = job.batches / 2;
+            let mut sums = ready(worker.score(job.epoch, &job.params, (0, half))).unwrap();
+            sums.extend(ready(worker.score(job.epoch, &job.params, (half, job.batches))).unwrap());
+            t.deliver_evaluation(job.epoch, sums.clone()).unwrap();
+            assert!(
+                t.deliver_evaluation(job.epoch, sums).is_err(),
+                "delivered twice"
+            );
+        };
+        (t.history().to_vec(), summary, jobs, waits)
+    };
+    let (history, summary, jobs, waits) = run(None);
+    assert_eq!((jobs, waits), (4, 0));
+    assert_eq!((history, summary), plain);
+    // Off at epoch 2: its job is computed in place, the rest in steps.
+    let (history, summary, jobs, _) = run(Some(2));
+    assert_eq!(jobs, 2);
+    assert_eq!((history, summary), plain);
+    // A job for a batch range that does not exist is refused.
+    assert!(ready(worker.score(1, &[0.0; 4], (0, 1))).is_err());
+    assert!(ready(worker.score(1, &[0.0; 10], (0, 99))).is_err());
 }
 
 /// The page redraws the predictive while training; those draws come from their own stream, so

@@ -6,12 +6,14 @@
 mod backend;
 mod draw;
 mod edit;
+mod eval_worker;
 mod js;
 mod session;
 mod settings;
 
 pub use backend::{webgpu_adapter_available, BackendChoice};
 pub use edit::edit_data;
+pub use eval_worker::EvalWorker;
 pub use session::Session;
 pub use settings::{
     backend_list, check_settings, default_settings, edit_keys, preset_list, settings_table,

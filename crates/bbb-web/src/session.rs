@@ -139,6 +139,9 @@ impl Session {
                 epoch_done = true;
                 break;
             }
+            if let Event::Waiting { .. } = event {
+                return Ok(self.progress_with(epoch_done, true));
+            }
             if now_ms() - start >= budget_ms {
                 break;
             }
@@ -146,13 +149,48 @@ impl Session {
         Ok(self.progress_object(epoch_done))
     }
 
-    /// Trains to the end of the current epoch (the Step button).
+    /// Trains to the end of the current epoch (the Step button); stops early, `waiting`, when
+    /// an evaluation handed to the workers must come back first.
     #[wasm_bindgen(js_name = stepEpoch)]
     pub async fn step_epoch(&mut self) -> Result<JsValue, JsError> {
         if !self.trainer.is_done() {
-            self.trainer.run_epoch().await.map_err(error)?;
+            if let Event::Waiting { .. } = self.trainer.run_epoch().await.map_err(error)? {
+                return Ok(self.progress_with(false, true));
+            }
         }
         Ok(self.progress_object(true))
+    }
+
+    /// Hands each epoch's evaluation to the page's workers (`true`, CPU runs only) or computes
+    /// it in the training steps (`false`; a job already handed out is then computed here).
+    /// Says whether workers are used.
+    #[wasm_bindgen(js_name = useWorkers)]
+    pub fn use_workers(&mut self, on: bool) -> bool {
+        self.trainer
+            .set_outside_evaluation(on && self.backend != Backend::Wgpu)
+    }
+
+    /// The evaluation job for the workers, `{ epoch, params, batches }`, or `null`.
+    #[wasm_bindgen(js_name = takeEvaluationJob)]
+    pub fn take_evaluation_job(&mut self) -> JsValue {
+        self.trainer
+            .take_evaluation_job()
+            .map_or(JsValue::NULL, |job| {
+                object(&[
+                    ("epoch", JsValue::from(job.epoch as u32)),
+                    (
+                        "params",
+                        js_sys::Float32Array::from(job.params.as_slice()).into(),
+                    ),
+                    ("batches", JsValue::from(job.batches as u32)),
+                ])
+            })
+    }
+
+    /// The workers' sums for epoch `epoch` (two per batch, in batch order).
+    #[wasm_bindgen(js_name = deliverEvaluation)]
+    pub fn deliver_evaluation(&mut self, epoch: usize, sums: Vec<f32>) -> Result<(), JsError> {
+        self.trainer.deliver_evaluation(epoch, sums).map_err(error)
     }
 
     /// Where the run stands: `{ epoch, totalEpochs, stage, phase, fraction, epochDone, done }`.
@@ -161,6 +199,10 @@ impl Session {
     }
 
     fn progress_object(&self, epoch_done: bool) -> JsValue {
+        self.progress_with(epoch_done, false)
+    }
+
+    fn progress_with(&self, epoch_done: bool, waiting: bool) -> JsValue {
         let p = self.trainer.progress();
         let phase = match p.phase {
             Phase::Train { .. } => "training",
@@ -176,6 +218,7 @@ impl Session {
             ("fraction", num(p.fraction)),
             ("epochDone", JsValue::from(epoch_done)),
             ("done", JsValue::from(self.trainer.is_done())),
+            ("waiting", JsValue::from(waiting)),
         ])
     }
 

@@ -1,0 +1,164 @@
+//! Evaluations that run behind the training. After an epoch's last update the trainer hands
+//! the epoch's evaluation to other threads (natively) or to someone outside (the page's Web
+//! Workers) and trains the next epoch meanwhile; the row of the epoch arrives when its
+//! evaluation is collected. The numbers are the step-by-step evaluation's: every batch draws
+//! from its own keyed noise and the batches' sums are added in batch order.
+
+use burn::tensor::{Device, Tensor, TensorData};
+
+use crate::config::{Config, ConfigError};
+use crate::evaluate::{read_scalars, EvalSet, EvalSums, Evaluation};
+use crate::model::Regressor;
+use crate::noise::{NoiseKeys, NoiseSource};
+use crate::rng::{Rng, Stream};
+
+/// An epoch's evaluation for someone outside the trainer: the model after the epoch, as every
+/// parameter tensor flattened in [`Regressor::params`] order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EvalJob {
+    /// The epoch (1-based) whose model this is.
+    pub epoch: usize,
+    /// Every μ and ρ, flattened.
+    pub params: Vec<f32>,
+    /// Batches to score (train then validation); the answer has two numbers per batch.
+    pub batches: usize,
+}
+
+/// Where an evaluation running behind is computed.
+#[derive(Debug)]
+pub(crate) enum Behind {
+    /// On threads of this process.
+    Thread(std::thread::JoinHandle<Evaluation>),
+    /// Outside; the per-batch sums once they have been delivered.
+    Outside(Option<Vec<f32>>),
+}
+
+/// An epoch's evaluation running behind the training.
+#[derive(Debug)]
+pub(crate) struct Pending {
+    pub epoch: usize,
+    /// The model evaluated (the state kept if it scores best).
+    pub model: Regressor,
+    pub behind: Behind,
+}
+
+/// The model's parameters, flattened (one read-back).
+pub(crate) async fn flat_params(model: &Regressor) -> Result<Vec<f32>, String> {
+    let flat: Vec<Tensor<1>> = model
+        .params()
+        .into_iter()
+        .map(|p| p.flatten(0, 1))
+        .collect();
+    let data = Tensor::cat(flat, 0)
+        .into_data_async()
+        .await
+        .map_err(|e| format!("could not read the parameters back: {e:?}"))?;
+    data.try_into_vec_as::<f32>()
+        .map_err(|e| format!("unexpected parameter data: {e:?}"))
+}
+
+/// `template`'s architecture with the flattened parameters `flat`.
+fn model_from_flat(
+    template: &Regressor,
+    flat: &[f32],
+    device: &Device,
+) -> Result<Regressor, String> {
+    let shapes: Vec<[usize; 2]> = template.params().iter().map(|p| p.dims()).collect();
+    let expected: usize = shapes.iter().map(|[r, c]| r * c).sum();
+    if flat.len() != expected {
+        return Err(format!(
+            "the model has {expected} parameters; the job sent {}",
+            flat.len()
+        ));
+    }
+    let mut at = 0;
+    let params = shapes
+        .iter()
+        .map(|&[r, c]| {
+            let part = flat[at..at + r * c].to_vec();
+            at += r * c;
+            Tensor::from_data(TensorData::new(part, [r, c]), device)
+        })
+        .collect();
+    Ok(template.with_params(params))
+}
+
+/// The per-batch sums as delivered, back into an evaluation of `model` (added in batch order).
+pub(crate) fn evaluation_from_sums(
+    model: &Regressor,
+    epoch: usize,
+    sums: &[f32],
+    train_batches: usize,
+) -> Evaluation {
+    let device = model.input.w_mu.device();
+    let mut evaluation = Evaluation::new(model, epoch);
+    for (b, pair) in sums.chunks_exact(2).enumerate() {
+        let sums = EvalSums {
+            nll_sum: Tensor::from_floats([pair[0]], &device),
+            sq_sum: Tensor::from_floats([pair[1]], &device),
+        };
+        evaluation.add(b < train_batches, sums);
+    }
+    evaluation
+}
+
+/// Scores evaluation jobs for a trainer elsewhere (a Web Worker): the same data, batches and
+/// keyed noise as the trainer of the same configuration, on a CPU device.
+#[derive(Debug)]
+pub struct EvalWorker {
+    config: Config,
+    sets: (EvalSet, EvalSet),
+    y_std: f64,
+    keys: NoiseKeys,
+    template: Regressor,
+    device: Device,
+}
+
+impl EvalWorker {
+    /// A worker for runs of `config` on the CPU `device`.
+    pub fn new(config: Config, device: Device) -> Result<Self, ConfigError> {
+        let (config, data) = crate::trainer::prepare(config)?;
+        let [train, val, _] = crate::trainer::eval_sets(&config, &data, &device);
+        let template = Regressor::init(&config, &mut Rng::new(0), &device);
+        Ok(Self {
+            keys: NoiseKeys::new(NoiseSource::Host, config.seed, Stream::EvalNoise),
+            y_std: data.scaler.y_std,
+            sets: (train, val),
+            template,
+            device,
+            config,
+        })
+    }
+
+    /// Batches of train-then-validation.
+    pub fn batches(&self) -> usize {
+        Evaluation::len((&self.sets.0, &self.sets.1))
+    }
+
+    /// The sums `(nll, squared error)` of batches `from..to` of epoch `epoch`'s evaluation of the
+    /// model `params`, two numbers per batch.
+    pub async fn score(
+        &self,
+        epoch: usize,
+        params: &[f32],
+        (from, to): (usize, usize),
+    ) -> Result<Vec<f32>, String> {
+        if from > to || to > self.batches() || epoch == 0 {
+            return Err(format!(
+                "batches {from}..{to} of epoch {epoch}: there are {} batches and epochs start at 1",
+                self.batches()
+            ));
+        }
+        let model = model_from_flat(&self.template, params, &self.device)?;
+        let evaluation = Evaluation::new(&model, epoch);
+        let sets = (&self.sets.0, &self.sets.1);
+        let mut values = Vec::with_capacity(2 * (to - from));
+        for index in from..to {
+            let (_, sums) = evaluation.score(index, sets, &self.config, self.y_std, &self.keys);
+            values.push(sums.nll_sum);
+            values.push(sums.sq_sum);
+        }
+        let read = read_scalars(values).await?;
+        Ok(read.into_iter().map(|v| v as f32).collect())
+    }
+}

@@ -1,0 +1,49 @@
+//! The page's evaluation workers: each Web Worker holds its own instance of this module and one
+//! `EvalWorker` per run, and scores the batches of the evaluation jobs the `Session` hands out.
+//! The numbers are the ones the Session would compute itself (the same data, batches and keyed
+//! noise), so a run with workers ends exactly where a run without them does.
+
+use bbb_core::burn::tensor::Device;
+use wasm_bindgen::prelude::*;
+
+use crate::js::error;
+use crate::settings::config_from;
+
+/// Scores evaluation jobs of the run with the given settings, on the CPU (flex).
+#[wasm_bindgen]
+pub struct EvalWorker {
+    inner: bbb_core::behind::EvalWorker,
+}
+
+#[wasm_bindgen]
+impl EvalWorker {
+    /// A worker for runs with `settings` (the object the Session was created with).
+    #[wasm_bindgen(constructor)]
+    pub fn new(settings: JsValue) -> Result<EvalWorker, JsError> {
+        crate::run_static_constructors();
+        let config = config_from(&settings)?;
+        let inner = bbb_core::behind::EvalWorker::new(config, Device::flex()).map_err(error)?;
+        Ok(EvalWorker { inner })
+    }
+
+    /// Batches of the train and validation splits (an evaluation job has this many).
+    #[wasm_bindgen(getter)]
+    pub fn batches(&self) -> usize {
+        self.inner.batches()
+    }
+
+    /// The sums of batches `from..to` of epoch `epoch`'s evaluation of the model `params`: two
+    /// numbers per batch.
+    pub async fn score(
+        &self,
+        epoch: usize,
+        params: Vec<f32>,
+        from: usize,
+        to: usize,
+    ) -> Result<Vec<f32>, JsError> {
+        self.inner
+            .score(epoch, &params, (from, to))
+            .await
+            .map_err(error)
+    }
+}

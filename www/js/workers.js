@@ -1,0 +1,101 @@
+// The evaluation workers: Web Workers that each hold their own instance of this page's wasm
+// module and score the batches of each epoch's evaluation while the main thread trains the next
+// epoch. The numbers are the ones the page would compute alone (the Session checks the answer's
+// size and the keyed noise makes every batch's draws independent of who computes them). No
+// SharedArrayBuffer is needed, so hosting and iframe embedding keep working; where workers
+// cannot start, the page evaluates in its own training steps.
+
+const LOAD_TIMEOUT_MS = 30_000;
+
+// The addresses of the module Trunk built (its preload links), or null.
+function moduleUrls() {
+  const glue = document.querySelector('link[rel="modulepreload"][href*="bbb-web"]')?.href;
+  const wasm = document.querySelector('link[rel="preload"][href$=".wasm"]')?.href;
+  return glue && wasm ? { glue, wasm } : null;
+}
+
+function timeout(ms, what) {
+  return new Promise((_, reject) => setTimeout(() => reject(new Error(`${what} took over ${ms / 1000} s`)), ms));
+}
+
+export class EvalWorkers {
+  // Starts `count` workers and loads the module in each; null when that cannot be done here.
+  static async start(count) {
+    const urls = moduleUrls();
+    if (!urls || !(count >= 1) || typeof Worker === "undefined") return null;
+    const workers = [];
+    try {
+      for (let i = 0; i < count; i++) {
+        workers.push(new Worker(new URL("./eval-worker.js", import.meta.url), { type: "module" }));
+      }
+      const pool = new EvalWorkers(workers);
+      await Promise.race([pool.all({ type: "load", ...urls }), timeout(LOAD_TIMEOUT_MS, "loading the workers")]);
+      return pool;
+    } catch (e) {
+      for (const w of workers) w.terminate();
+      console.warn("evaluation workers unavailable:", e);
+      return null;
+    }
+  }
+
+  constructor(workers) {
+    this.workers = workers;
+    this.nextId = 1;
+    this.replies = new Map();
+    this.run = 0;
+    for (const w of workers) {
+      w.onmessage = ({ data }) => {
+        const reply = this.replies.get(data.id);
+        if (!reply) return;
+        this.replies.delete(data.id);
+        if (data.error) reply.reject(new Error(data.error));
+        else reply.resolve(data);
+      };
+      w.onerror = (e) => {
+        for (const reply of this.replies.values()) reply.reject(new Error(e.message || "a worker failed"));
+        this.replies.clear();
+      };
+    }
+  }
+
+  get count() {
+    return this.workers.length;
+  }
+
+  request(worker, message) {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.replies.set(id, { resolve, reject });
+      worker.postMessage({ ...message, id });
+    });
+  }
+
+  all(message) {
+    return Promise.all(this.workers.map((w) => this.request(w, message)));
+  }
+
+  // Gives every worker the settings of the run now starting.
+  configure(settings) {
+    this.run++;
+    return this.all({ type: "configure", settings });
+  }
+
+  // Scores an evaluation job: every worker gets the parameters once, then takes the next
+  // unscored batch until none is left. Resolves to the sums in batch order.
+  async evaluate(job) {
+    const run = this.run;
+    const sums = new Float32Array(2 * job.batches);
+    let next = 0;
+    const work = async (worker) => {
+      await this.request(worker, { type: "job", epoch: job.epoch, params: job.params });
+      while (next < job.batches) {
+        if (run !== this.run) throw new Error("a new run started");
+        const batch = next++;
+        const reply = await this.request(worker, { type: "score", from: batch, to: batch + 1 });
+        sums.set(reply.sums, 2 * batch);
+      }
+    };
+    await Promise.all(this.workers.map(work));
+    return sums;
+  }
+}
