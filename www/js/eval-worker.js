@@ -1,11 +1,10 @@
 // One evaluation worker. It loads the page's own wasm module (the addresses come from the page)
 // and, for each run, an EvalWorker made from the run's settings; then it scores the batches of
-// each epoch's evaluation job that the page sends. Messages are handled one after another, so a
+// each epoch's evaluation job that the page sends it. Messages are handled one after another, so a
 // new run's settings never arrive while a batch of the last run is being scored.
 
 let bindings = null;
 let evaluator = null;
-let job = null;
 let queue = Promise.resolve();
 
 async function handle(data) {
@@ -17,14 +16,14 @@ async function handle(data) {
     case "configure":
       evaluator?.free();
       evaluator = null;
-      job = null;
       evaluator = new bindings.EvalWorker(data.settings);
       return { batches: evaluator.batches };
-    case "job":
-      job = { epoch: data.epoch, params: data.params };
-      return {};
-    case "score":
-      return { sums: await evaluator.score(job.epoch, job.params, data.from, data.to) };
+    case "score": {
+      // One batch at a time, each answer two numbers, in the order asked.
+      const sums = [];
+      for (const b of data.batches) sums.push(await evaluator.score(data.epoch, data.params, b, b + 1));
+      return { sums };
+    }
     default:
       throw new Error(`unknown message ${data.type}`);
   }

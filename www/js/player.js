@@ -26,7 +26,8 @@ const yieldToBrowser = () => new Promise((resolve) => {
 });
 const nextFrame = () => new Promise((resolve) => requestAnimationFrame(resolve));
 
-// Evaluation workers when the address does not say how many: one per core, at most this many.
+// Evaluation workers when the address does not say how many: one per core but the one the page
+// trains on (at least one), at most this many.
 const MAX_WORKERS = 8;
 
 const ALL_FIGURES = { data: true, curves: true, predictive: true, before: true, calibration: true, weights: true };
@@ -48,7 +49,8 @@ export class Player {
     this.lastProgress = 0;
     this.done = false; // from the last progress report: never ask the session outside the queue
     // Workers that evaluate each epoch while the next one trains (CPU runs); null without.
-    const count = controls.workerChoice() ?? Math.min(navigator.hardwareConcurrency || 1, MAX_WORKERS);
+    const cores = navigator.hardwareConcurrency || 2;
+    const count = controls.workerChoice() ?? Math.max(1, Math.min(cores - 1, MAX_WORKERS));
     this.workers = count > 0 ? EvalWorkers.start(count) : Promise.resolve(null);
     this.delivery = Promise.resolve();
     this.resizePending = false;

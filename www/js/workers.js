@@ -80,22 +80,21 @@ export class EvalWorkers {
     return this.all({ type: "configure", settings });
   }
 
-  // Scores an evaluation job: every worker gets the parameters once, then takes the next
-  // unscored batch until none is left. Resolves to the sums in batch order.
+  // Scores an evaluation job: worker i takes batches i, i + n, i + 2n, … (n workers; the
+  // batches' sizes then even out) in one message, so the page's main thread, busy training,
+  // answers each worker once per epoch. Resolves to the sums in batch order.
   async evaluate(job) {
     const run = this.run;
+    const n = this.workers.length;
     const sums = new Float32Array(2 * job.batches);
-    let next = 0;
-    const work = async (worker) => {
-      await this.request(worker, { type: "job", epoch: job.epoch, params: job.params });
-      while (next < job.batches) {
-        if (run !== this.run) throw new Error("a new run started");
-        const batch = next++;
-        const reply = await this.request(worker, { type: "score", from: batch, to: batch + 1 });
-        sums.set(reply.sums, 2 * batch);
-      }
-    };
-    await Promise.all(this.workers.map(work));
+    await Promise.all(this.workers.map(async (worker, i) => {
+      const batches = [];
+      for (let b = i; b < job.batches; b += n) batches.push(b);
+      if (batches.length === 0) return;
+      const reply = await this.request(worker, { type: "score", epoch: job.epoch, params: job.params, batches });
+      if (run !== this.run) throw new Error("a new run started");
+      batches.forEach((b, k) => sums.set(reply.sums[k], 2 * b));
+    }));
     return sums;
   }
 }
