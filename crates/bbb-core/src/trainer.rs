@@ -7,7 +7,9 @@
 //!
 //! Each [`Trainer::step`] does one mini-batch update, one evaluation batch, or the final test —
 //! never a whole run — so a page can call it from an animation frame and pause, resume or reset
-//! between calls. Numbers come back through one asynchronous read per call, and only on calls
+//! between calls. With threads or an outside evaluator (the page's workers) an epoch's whole
+//! evaluation is handed off in one step and runs behind the next epoch's training
+//! (`behind.rs`). Numbers come back through one asynchronous read per call, and only on calls
 //! that finish something (WebGPU forbids synchronous reads).
 
 use burn::tensor::{Device, Tensor, TensorData};
@@ -99,7 +101,7 @@ pub struct Trainer {
     phase: Phase,
     /// The evaluation in progress (step by step).
     evaluation: Option<Evaluation>,
-    /// The evaluation running behind the training (natively, several threads).
+    /// The evaluation running behind the training (on threads, or outside).
     pending: Option<Pending>,
     history: Vec<EpochRecord>,
     best: Option<Best>,
