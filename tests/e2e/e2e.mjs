@@ -15,7 +15,7 @@
 //   node tests/e2e/e2e.mjs [--only cpu|webgpu] [--preset quick|full] [--webgpu-short] [--out DIR]
 import { chromium } from "playwright-core";
 import { execFileSync } from "node:child_process";
-import { mkdir, mkdtemp, readFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -274,6 +274,178 @@ async function pageMatchesCli(browser, server, label) {
     worst = Math.max(worst, Math.abs(a - b) / Math.max(Math.abs(b), 1e-12));
   }
   check(worst < 1e-4, `${label} page and bbb-cli give the same summary (largest relative difference ${worst.toExponential(2)})`);
+  await downloadsMatchCli(page, out, summary, label);
+  await page.close();
+}
+
+// Section 11's downloads: the page's history.csv and summary.json carry the CLI's columns and
+// field names with the same numbers (within float noise: wasm against native), the figures come
+// as PNGs of the canvas's size, and the link reproduces the run.
+async function downloaded(page, selector) {
+  const [download] = await Promise.all([page.waitForEvent("download"), page.locator(selector).click()]);
+  return { name: download.suggestedFilename(), bytes: await readFile(await download.path()) };
+}
+const close = (a, b) => Math.abs(a - b) <= 1e-4 * Math.max(Math.abs(b), 1e-6);
+
+async function downloadsMatchCli(page, cliOut, cliSummary, label) {
+  const history = await downloaded(page, '[data-testid="save-history"]');
+  const cliHistory = await readFile(join(cliOut, "history.csv"), "utf8");
+  const rows = (text) => text.trim().split("\n").map((l) => l.split(","));
+  const [mine, theirs] = [rows(history.bytes.toString("utf8")), rows(cliHistory)];
+  const sameCells = mine.length === theirs.length && mine.every((row, i) => row.length === theirs[i].length &&
+    row.every((cell, j) => (i === 0 || j < 2 ? cell === theirs[i][j] : close(Number(cell), Number(theirs[i][j])))));
+  check(history.name === "history.csv" && sameCells, `${label} downloaded ${history.name}: ${mine.length - 1} epochs, the CLI's columns and numbers`);
+  const saved = await downloaded(page, '[data-testid="save-summary"]');
+  const summary = JSON.parse(saved.bytes.toString("utf8"));
+  const shared = Object.keys(summary).filter((k) => typeof summary[k] === "number" && k in cliSummary);
+  const differ = shared.filter((k) => !close(summary[k], cliSummary[k]));
+  check(shared.length >= 20 && differ.length === 0 && summary.settings?.["vi-epochs"] === "2" && summary.link === page.url(),
+    `${label} downloaded summary.json: ${shared.length} numbers as the CLI's ${differ.join(" ")}, settings and link`);
+  const png = await downloaded(page, '[data-figure="predictive"]');
+  const size = await page.evaluate(() => [document.getElementById("plot-predictive").width, document.getElementById("plot-predictive").height]);
+  const signature = png.bytes.subarray(0, 8).equals(Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]));
+  const [w, h] = [png.bytes.readUInt32BE(16), png.bytes.readUInt32BE(20)];
+  check(signature && w === size[0] && h === size[1], `${label} downloaded ${png.name}: a ${w}×${h} PNG`);
+  const link = await page.locator('[data-testid="run-link"]').inputValue();
+  check(link === page.url() && link.includes("vi-epochs=2") && link.includes("seed=5"), `${label} the link shown reproduces the run`);
+  await posteriorFiles(page, cliOut, cliSummary, label);
+}
+
+// The posterior file both ways: the page's file shown by `bbb-cli --load`, the CLI's file loaded
+// into the page (same numbers, no training), and broken files refused with the run kept.
+async function posteriorFiles(page, cliOut, cliSummary, label) {
+  const saved = await downloaded(page, '[data-testid="save-posterior"]');
+  const mine = join(cliOut, "from-page.safetensors");
+  await writeFile(mine, saved.bytes);
+  const again = join(cliOut, "again");
+  const target = process.env.CARGO_TARGET_DIR ?? join(root, "target");
+  execFileSync(join(target, "release", "bbb-cli"), ["--quiet", "--load", mine, "--out", again], { stdio: "ignore" });
+  const loadedByCli = JSON.parse(await readFile(join(again, "summary.json"), "utf8"));
+  const shownRmse = Number(await value(page, "metric-test-rmse"));
+  check(saved.name === "posterior.safetensors" && close(loadedByCli.test_rmse, shownRmse) && loadedByCli.best_epoch === cliSummary.best_epoch,
+    `${label} the page's posterior file (${saved.bytes.length} bytes) shown by bbb-cli --load: test RMSE ${loadedByCli.test_rmse.toFixed(5)} as the page's`);
+  const input = page.locator('[data-testid="load-posterior"]');
+  const cliFile = await readFile(join(cliOut, "posterior.safetensors"));
+  // Broken files first: each refused with its reason, the finished run kept.
+  const header = Number(cliFile.readBigUInt64LE(0));
+  const widened = Buffer.from(cliFile);
+  const at = widened.indexOf("width=72");
+  widened.write("width=16", at);
+  for (const [name, bytes, reason] of [
+    ["cut.safetensors", cliFile.subarray(0, 8 + header + 100), "cut short"],
+    ["notes.safetensors", Buffer.from("these are my lecture notes, not a posterior"), "not a readable safetensors file"],
+    ["narrow.safetensors", widened, "these settings make it [9, 16]"],
+  ]) {
+    await input.setInputFiles({ name, mimeType: "application/octet-stream", buffer: bytes });
+    await page.waitForFunction((n) => document.getElementById("message").textContent.includes(n), name, { timeout: 30_000 });
+    const message = await page.locator("#message").innerText();
+    const kept = Number(await value(page, "metric-test-rmse")) === shownRmse && (await status(page)) === "done";
+    check(at > 0 && message.includes(reason) && message.includes("current run is kept") && kept,
+      `${label} a broken posterior file (${name}) refused: "${message.slice(0, 90)}…", the run kept`);
+  }
+  await input.setInputFiles({ name: "cli.safetensors", mimeType: "application/octet-stream", buffer: cliFile });
+  await page.waitForFunction(() => document.querySelector('[data-testid="load-note"]').textContent.startsWith("Loaded"), null, { timeout: 60_000 });
+  const pairs = [["metric-test-rmse", "test_rmse"], ["metric-best-val-rmse", "best_val_rmse"], ["noise-hat", "noise_sigma_hat"], ["median-sigma", "median_sigma"]];
+  const differ = [];
+  for (const [id, key] of pairs) if (!close(Number(await value(page, id)), cliSummary[key])) differ.push(key);
+  const note = await text(page, "load-note");
+  check(differ.length === 0 && (await status(page)) === "done" && (await text(page, "epoch")) === "3" && page.url().includes("seed=5"),
+    `${label} the CLI's posterior file loaded into the page: the CLI's numbers ${differ.join(" ")}, no training ("${note.slice(0, 80)}…")`);
+}
+
+// The example course page (www/embed-example.html) on one origin embeds two views of the page
+// served from another (127.0.0.1 and localhost: the same server, two origins) and drives them
+// with its buttons; messages go both ways. A third copy, whose address does not allow the host's
+// origin, ignores the host and says nothing to it.
+async function embedHost(browser, server, label) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  const other = server.url.replace("127.0.0.1", "localhost");
+  const short = "warmup-epochs=1&vi-epochs=3&mc-elbo=1&mc-rmse=2";
+  await page.goto(`${server.url}embed-example.html?page=${encodeURIComponent(other)}&settings=${encodeURIComponent(short)}`);
+  const got = (frame, type) => page.evaluate(([f, t]) => window.received.filter((m) => m.frame === f && m.type === t), [frame, type]);
+  const waitFor = (frame, type, count = 1, timeout = 60_000) => page.waitForFunction(([f, t, n]) =>
+    window.received.filter((m) => m.frame === f && m.type === t).length >= n, [frame, type, count], { timeout });
+  await waitFor("left", "ready");
+  await waitFor("right", "ready");
+  const ready = (await got("left", "ready"))[0];
+  check(ready.totalEpochs === 4 && ready.backend === "cpu" && ready.settings["vi-epochs"] === "3",
+    `${label} embedded: "ready" from both views (${ready.totalEpochs} epochs on ${ready.backend})`);
+  await waitFor("right", "height");
+  const heights = await got("right", "height");
+  const frameHeight = await page.evaluate(() => document.getElementById("right").clientHeight);
+  check(heights.at(-1).height > 100 && Math.abs(frameHeight - Math.min(heights.at(-1).height, 900)) < 2,
+    `${label} embedded: the page posts its height (${heights.at(-1).height} px) and the host sizes the iframe`);
+  // What each view shows: its own section and nothing else of the tutorial.
+  const frames = {};
+  for (const f of page.frames()) {
+    const name = await f.frameElement().then((e) => e.getAttribute("id")).catch(() => null);
+    if (name) frames[name] = f;
+  }
+  const shown = (frame) => frame.evaluate(() => [...document.querySelectorAll("main > section, #controls, header")]
+    .filter((el) => el.getBoundingClientRect().height > 0).map((el) => el.dataset.view || el.id || el.tagName.toLowerCase()));
+  const left = await shown(frames.left);
+  const right = await shown(frames.right);
+  check(JSON.stringify(left) === JSON.stringify(["header", "controls", "curves"]),
+    `${label} embedded: view=curves shows ${left.join(", ")}`);
+  check(!right.includes("controls") && right.includes("predictive") && !right.includes("data"),
+    `${label} embedded: view=predictive with hide=controls shows ${right.join(", ")}`);
+
+  // The host's buttons drive both: one epoch each, then train to the end.
+  await page.locator("#step").click();
+  await waitFor("left", "epoch");
+  await waitFor("right", "epoch");
+  const afterStep = await frames.right.locator('[data-testid="epoch"]').innerText();
+  check(afterStep === "1", `${label} embedded: "step" trains one epoch (epoch ${afterStep})`);
+  // A bad setting from the host: an error comes back, the run is kept.
+  await page.evaluate(() => window.sendToBoth({ type: "set", settings: { "kl-weight": "lots" } }));
+  await waitFor("left", "error");
+  const err = (await got("left", "error"))[0];
+  const stillEpoch = await frames.left.locator('[data-testid="epoch"]').innerText();
+  check(/kl-weight/.test(err.message) && err.faults?.["kl-weight"] && stillEpoch === "1",
+    `${label} embedded: a bad "set" is refused with a message (${err.message.slice(0, 70)}…) and the run kept`);
+  await page.evaluate(() => window.sendToBoth({ type: "dance" }));
+  await waitFor("left", "error", 2);
+  await page.locator("#train").click();
+  await waitFor("left", "done", 1, 180_000);
+  await waitFor("right", "done", 1, 180_000);
+  for (const name of ["left", "right"]) {
+    const epochs = (await got(name, "epoch")).map((m) => m.epoch);
+    const done = (await got(name, "done"))[0].summary;
+    const shownRmse = Number(await frames[name].locator('[data-testid="metric-test-rmse"]').getAttribute("data-value"));
+    const progress = (await got(name, "progress")).length;
+    check(JSON.stringify(epochs) === "[1,2,3,4]" && done.test_rmse === shownRmse && done.epochs === 4 && progress > 0,
+      `${label} embedded ${name}: "epoch" for epochs ${epochs.join(",")}, ${progress} "progress", "done" with test RMSE ${done.test_rmse.toFixed(4)} (as shown)`);
+  }
+  // "set" from the host starts a new run with the new value.
+  await page.locator("#kl-weight").selectOption("0.01");
+  await waitFor("left", "ready", 2);
+  const again = (await got("left", "ready"))[1];
+  check(again.settings["kl-weight"] === "0.01" && again.settings["vi-epochs"] === "3", `${label} embedded: "set" starts a new run with kl-weight ${again.settings["kl-weight"]}`);
+  await page.locator("#reset").click();
+  await waitFor("right", "ready", 3);
+
+  // A copy that does not allow the host's origin: the host's "train" changes nothing there, and
+  // none of its messages reach the host.
+  const raw = await page.evaluate((src) => new Promise((resolve) => {
+    const f = document.createElement("iframe");
+    f.id = "stranger";
+    f.src = src;
+    window.fromStranger = [];
+    addEventListener("message", (e) => { if (e.source === f.contentWindow) window.fromStranger.push(e.data); });
+    f.addEventListener("load", () => resolve(true));
+    document.body.append(f);
+  }), `${other}#preset=quick&${short}`);
+  const stranger = page.frames().find((f) => f.url().startsWith(other) && !Object.values(frames).includes(f));
+  await stranger.waitForFunction(() => document.querySelector('[data-testid="status"]')?.textContent === "ready", null, { timeout: 60_000 });
+  await page.evaluate((origin) => document.getElementById("stranger").contentWindow.postMessage({ type: "train" }, origin), new URL(other).origin);
+  await page.waitForTimeout(1500);
+  const strangerStatus = await stranger.locator('[data-testid="status"]').innerText();
+  const heard = await page.evaluate(() => window.fromStranger.length);
+  check(raw && strangerStatus === "ready" && heard === 0,
+    `${label} embedded without origin=: the host's "train" ignored (status ${strangerStatus}), ${heard} messages to the host`);
+  check(errors.length === 0, `${label} embedded: no page errors ${errors.join(" | ")}`);
   await page.close();
 }
 
@@ -559,6 +731,7 @@ async function runOnce(backend) {
 
     if (backend === "cpu") {
       await pageMatchesCli(browser, server, label);
+      await embedHost(browser, server, label);
       await pointsAndScenarios(browser, server, label);
       await priorRedraw(browser, server, label);
       if (!args.includes("--no-cost")) await liveFiguresCost(browser, server);

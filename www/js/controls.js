@@ -4,6 +4,8 @@
 // reproduces a run. The wasm module checks every value; this file only places its messages.
 
 const $ = (id) => document.getElementById(id);
+// Address keys that shape the page, not the run (see embed.js).
+export const PAGE_OPTIONS = ["view", "hide", "autoplay", "compact", "origin"];
 const capitalised = (text) => text.charAt(0).toUpperCase() + text.slice(1);
 
 function fillSelect(select, entries) {
@@ -131,10 +133,12 @@ export class Controls {
       if (/^([0-9]|1[0-6])$/.test(workers)) this.workers = Number(workers);
       else notes.push(`The link's workers=${workers.slice(0, 20)} was not used: give a whole number from 0 to 16.`);
     }
+    // How an embedding course page shows this one (embed.js reads them): kept in the address.
+    this.pageOptions = [...params].filter(([key]) => PAGE_OPTIONS.includes(key));
     const values = this.wasm.defaultSettings(this.preset.value);
     this.hidden = {};
     for (const [key, value] of params) {
-      if (key === "preset" || key === "backend" || key === "workers") continue;
+      if (key === "preset" || key === "backend" || key === "workers" || PAGE_OPTIONS.includes(key)) continue;
       if (!names.has(key)) notes.push(`The link's "${key}" is not a setting and was ignored.`);
       else if (this.shown.includes(key)) values[key] = value;
       else this.hidden[key] = value;
@@ -154,6 +158,63 @@ export class Controls {
     if (this.linkNotes) this.views.showMessage(this.linkNotes);
   }
 
+  // Settings sent by a host page (`{ preset?, backend?, <setting>: value }`): checked as a whole
+  // first; on any fault nothing changes and the faults come back (name → message).
+  apply(changes) {
+    if (typeof changes !== "object" || changes === null || Array.isArray(changes)) {
+      return { settings: "send the settings as an object of names and values" };
+    }
+    const names = new Set([...this.table.map((s) => s.name), ...this.editKeys]);
+    const faults = {};
+    for (const key of Object.keys(changes)) {
+      if (key !== "preset" && key !== "backend" && !names.has(key)) faults[key] = "not a setting";
+    }
+    const presets = [...this.preset.options].map((o) => o.value);
+    const backends = [...this.backend.options].map((o) => o.value);
+    const text = (v) => (typeof v === "number" || typeof v === "string" ? String(v) : null);
+    const preset = changes.preset === undefined ? this.preset.value : text(changes.preset);
+    if (!presets.includes(preset)) faults.preset = `choose one of ${presets.join(", ")}`;
+    if (changes.backend !== undefined && !backends.includes(text(changes.backend))) {
+      faults.backend = `choose one of ${backends.join(", ")}`;
+    }
+    if (Object.keys(faults).length) return faults;
+    // A new preset starts from its own values; otherwise from the form as it stands.
+    const next = preset === this.preset.value ? this.settings() : { ...this.wasm.defaultSettings(preset), ...this.hidden };
+    next.preset = preset;
+    for (const [key, value] of Object.entries(changes)) {
+      if (key === "preset" || key === "backend") continue;
+      const t = text(value);
+      if (t === null) faults[key] = "give a number or a word";
+      else next[key] = t;
+    }
+    if (Object.keys(faults).length) return faults;
+    const checked = this.wasm.checkSettings(next);
+    if (Object.keys(checked).length) return checked;
+    this.preset.value = preset;
+    if (changes.backend !== undefined) this.backend.value = text(changes.backend);
+    for (const key of Object.keys(changes)) {
+      if (key !== "preset" && key !== "backend" && !this.shown.includes(key)) this.hidden[key] = next[key];
+    }
+    this.fill(next);
+    this.commit();
+    return {};
+  }
+
+  // Shows the settings of a run that did not start from the form (a loaded posterior): the
+  // form and the address follow without starting a new run.
+  show(settings) {
+    const preset = settings.preset ?? "quick";
+    this.preset.value = preset;
+    const defaults = this.wasm.defaultSettings(preset);
+    this.hidden = {};
+    for (const [key, value] of Object.entries(settings)) {
+      if (key !== "preset" && !this.shown.includes(key) && value !== defaults[key]) this.hidden[key] = value;
+    }
+    this.fill({ ...defaults, ...settings });
+    this.started();
+    this.writeHash();
+  }
+
   // Only what differs from the preset goes into the address, so links stay short.
   writeHash() {
     const params = new URLSearchParams({ preset: this.preset.value, backend: this.backend.value });
@@ -164,7 +225,9 @@ export class Controls {
     }
     for (const [name, value] of Object.entries(this.hidden)) params.set(name, value);
     if (this.workers !== null) params.set("workers", String(this.workers));
+    for (const [key, value] of this.pageOptions) params.set(key, value);
     history.replaceState(null, "", "#" + params.toString());
+    dispatchEvent(new Event("bbb:link"));
   }
 
   // Checks the whole form in the wasm module and shows each message beside its field.

@@ -11,10 +11,14 @@ const SLICE_MS = 25;
 // Redrawing is not free (a full curves redraw is tens of milliseconds on a slow machine), so the
 // curves redraw at most this often, and the live predictive, calibration and weights about this
 // many times a run (each refresh costs about 0.1 s on the CPU here: the e2e test reports it).
-const CURVES_EVERY_MS = 500;
-const LIVE_PREDICTIVE_UPDATES = 8;
-// The progress line updates a few times a second: each update repaints the page.
-const PROGRESS_EVERY_MS = 200;
+// The progress line updates a few times a second: each update repaints the page. A reader who
+// asks for reduced motion gets a calmer page: a quarter of the redraws.
+const calm = matchMedia("(prefers-reduced-motion: reduce)").matches;
+const CURVES_EVERY_MS = calm ? 2000 : 500;
+const LIVE_PREDICTIVE_UPDATES = calm ? 2 : 8;
+const PROGRESS_EVERY_MS = calm ? 1000 : 200;
+// How far one arrow key moves the data figure's keyboard cross (a share of the figure).
+const CURSOR_STEP = 0.02;
 
 // Yields to the event loop without the ~4 ms clamp of setTimeout or the wait for the next frame.
 const channel = new MessageChannel();
@@ -48,6 +52,9 @@ export class Player {
     this.lastCurves = 0;
     this.lastProgress = 0;
     this.done = false; // from the last progress report: never ask the session outside the queue
+    this.postedEpoch = 0; // the last epoch reported through onEvent
+    // What happens, for a host page embedding this one (embed.js): (type, data).
+    this.onEvent = () => {};
     // Workers that evaluate each epoch while the next one trains (CPU runs); null without.
     const cores = navigator.hardwareConcurrency || 2;
     const count = controls.workerChoice() ?? Math.max(1, Math.min(cores - 1, MAX_WORKERS));
@@ -64,6 +71,9 @@ export class Player {
     document.getElementById("reset-data").addEventListener("click", () => this.editData(() => controls.resetData()));
     // A click on the data figure adds a training point; a right-click or Shift-click removes one.
     const canvas = views.canvases.data;
+    this.cursor = null; // the keyboard cross on the data figure, in CSS pixels
+    canvas.addEventListener("keydown", (e) => this.dataKey(e));
+    canvas.addEventListener("blur", () => views.showCursor(null));
     canvas.addEventListener("click", (e) => this.clickData(e, e.shiftKey));
     canvas.addEventListener("contextmenu", (e) => {
       e.preventDefault();
@@ -89,6 +99,29 @@ export class Player {
     this.editData(() => this.controls.setEdits(edits));
   }
 
+  // The data figure from the keyboard: arrows move a cross, Enter (or Space) adds a point under
+  // it, Delete (or Backspace) removes the nearest one. The wasm module reads the position.
+  dataKey(event) {
+    const canvas = this.views.canvases.data;
+    const w = canvas.clientWidth;
+    const h = canvas.clientHeight;
+    this.cursor ??= { x: w / 2, y: h / 2 };
+    const step = (event.shiftKey ? 5 : 1) * CURSOR_STEP;
+    const moves = { ArrowLeft: [-step * w, 0], ArrowRight: [step * w, 0], ArrowUp: [0, -step * h], ArrowDown: [0, step * h] };
+    if (event.key in moves) {
+      const [dx, dy] = moves[event.key];
+      this.cursor = { x: Math.min(w, Math.max(0, this.cursor.x + dx)), y: Math.min(h, Math.max(0, this.cursor.y + dy)) };
+    } else if (event.key === "Enter" || event.key === " ") {
+      this.clickData({ offsetX: this.cursor.x, offsetY: this.cursor.y }, false);
+    } else if (event.key === "Delete" || event.key === "Backspace") {
+      this.clickData({ offsetX: this.cursor.x, offsetY: this.cursor.y }, true);
+    } else {
+      return;
+    }
+    event.preventDefault();
+    this.views.showCursor(this.cursor);
+  }
+
   // Serialises every call into the session: a wasm method that awaits holds the session
   // mutably borrowed, so a second call while one is in flight would be refused.
   run(task) {
@@ -110,6 +143,7 @@ export class Player {
       } catch (e) {
         this.views.showMessage(e.message ?? String(e));
         this.views.showStatus(this.session ? "paused" : "error");
+        this.onEvent("error", { message: e.message ?? String(e) });
         return;
       }
       this.session?.free();
@@ -123,7 +157,12 @@ export class Player {
       this.views.showProgress(session.progress(), session.eta(0), 0);
       this.views.showMetrics(session.metrics());
       this.views.showRegions(session.regions());
-      this.views.showStatus("ready");
+      this.postedEpoch = 0;
+      const p = session.progress();
+      this.seen = p;
+      this.quarter = 0;
+      this.status("ready");
+      this.onEvent("ready", { settings, backend: session.backend, totalEpochs: p.totalEpochs });
       this.attachWorkers(session, settings);
     });
     // The Gaussian process after the first figures are on screen (it takes a moment).
@@ -145,6 +184,51 @@ export class Player {
       this.resumeAfterRestart = false;
       this.play();
     }
+  }
+
+  // Shows a saved posterior instead of the current run: its settings fill the form, its test is
+  // scored, and every figure and number follows as after a run. Says what was loaded, or
+  // (with the reason shown) keeps the current run and says nothing.
+  async loadPosterior(bytes, name) {
+    this.generation++;
+    this.stop();
+    return this.run(async () => {
+      let session;
+      try {
+        session = await this.views.timed("load posterior", () =>
+          this.wasm.Session.fromPosterior(bytes, this.controls.backendChoice()));
+      } catch (e) {
+        const message = `${name} could not be loaded: ${e.message ?? e}. The current run is kept.`;
+        this.views.showMessage(message);
+        this.onEvent("error", { message });
+        if (this.session && !this.done) this.status("paused");
+        return null;
+      }
+      this.session?.free();
+      this.session = session;
+      this.done = false;
+      this.spentMs = 0;
+      this.lastPredictiveEpoch = -1;
+      // Its epochs were trained before: a host page hears "done", not each of them again.
+      this.postedEpoch = session.progress().totalEpochs;
+      this.views.showMessage("");
+      this.controls.show(session.settings());
+      this.views.showBackend(session.backendLabel, session.note);
+      // The test, the final predictive and every figure, as at the end of a run.
+      await this.advance(() => session.step(SLICE_MS));
+      if (session.gpShown) {
+        try {
+          session.refreshGp();
+        } catch (e) {
+          this.views.showMessage(e.message ?? String(e));
+        }
+      }
+      this.views.redraw(session, ALL_FIGURES);
+      this.views.showRegions(session.regions());
+      const m = session.metrics();
+      const p = session.progress();
+      return `Loaded ${name}: a posterior trained for ${p.totalEpochs} epochs (the state of epoch ${m.bestEpoch}); nothing was trained now.`;
+    });
   }
 
   // Once the workers have this run's settings, the session hands them its evaluations.
@@ -209,11 +293,26 @@ export class Player {
     });
   }
 
+  // The status line, the same word to a host page, and a sentence for screen readers (the
+  // end of a run is announced with its results by `advance`).
+  status(status) {
+    this.views.showStatus(status);
+    this.onEvent("status", { status });
+    const p = this.seen;
+    if (!p || status === "done") return;
+    const words = {
+      ready: `Ready to train ${p.totalEpochs} epochs.`,
+      training: `Training, from epoch ${p.epoch} of ${p.totalEpochs}.`,
+      paused: `Paused after epoch ${p.epoch} of ${p.totalEpochs}.`,
+    };
+    if (words[status]) this.views.announce(words[status]);
+  }
+
   async play() {
     if (!this.session || this.done) return;
     const gen = ++this.generation;
     const session = this.session;
-    this.views.showStatus("training");
+    this.status("training");
     this.start();
     while (gen === this.generation) {
       const result = await this.run(() => this.advance(() => this.session.step(SLICE_MS)));
@@ -226,13 +325,14 @@ export class Player {
   pause() {
     this.generation++;
     this.stop();
-    if (this.session && !this.done) this.views.showStatus("paused");
+    if (this.session && !this.done) this.status("paused");
   }
 
   async stepEpoch() {
     this.generation++;
     if (!this.session || this.done) return;
-    this.views.showStatus("training");
+    const session = this.session;
+    this.status("training");
     this.start();
     let result;
     do {
@@ -240,7 +340,12 @@ export class Player {
       if (result.waiting) await this.delivery;
     } while (result.waiting);
     this.stop();
-    if (result.more) this.views.showStatus("paused");
+    // The progress line as the epoch ends (it is otherwise refreshed a few times a second).
+    this.lastProgress = 0;
+    await this.run(() => {
+      if (this.session === session) this.views.showProgress(session.progress(), session.eta(this.elapsedSeconds()), this.elapsedSeconds());
+    });
+    if (result.more) this.status("paused");
   }
 
   // One call into the session, then the views. Says whether training can go on and whether
@@ -252,19 +357,34 @@ export class Player {
       progress = await call();
     } catch (e) {
       this.views.showMessage(`Training stopped: ${e.message ?? e}`);
-      this.views.showStatus("paused");
+      this.status("paused");
+      this.onEvent("error", { message: `Training stopped: ${e.message ?? e}` });
       return { more: false, drew: false };
     }
     this.done = progress.done;
+    this.seen = progress;
     this.dispatch(session);
     if (progress.done || performance.now() - this.lastProgress >= PROGRESS_EVERY_MS) {
       const elapsed = this.elapsedSeconds();
       this.views.showProgress(progress, session.eta(elapsed), elapsed);
       this.lastProgress = performance.now();
+      const { epoch, totalEpochs, fraction, stage, phase } = progress;
+      this.onEvent("progress", { epoch, totalEpochs, fraction, stage, phase, elapsed });
     }
     let drew = false;
     if (progress.epochDone) {
-      this.views.showMetrics(session.metrics());
+      const m = session.metrics();
+      this.views.showMetrics(m);
+      // Each quarter of the run, in words.
+      const quarter = Math.floor((4 * progress.epoch) / progress.totalEpochs);
+      if (quarter > this.quarter && !progress.done) {
+        this.quarter = quarter;
+        this.views.announce(`Epoch ${progress.epoch} of ${progress.totalEpochs}: validation RMSE ${m.valRmse?.toFixed(4)}.`);
+      }
+      for (const row of session.epochsAfter(this.postedEpoch)) {
+        this.postedEpoch = row.epoch;
+        this.onEvent("epoch", row);
+      }
       if (progress.done || performance.now() - this.lastCurves >= CURVES_EVERY_MS) {
         this.views.redraw(session, { curves: true });
         this.lastCurves = performance.now();
@@ -275,8 +395,10 @@ export class Player {
     if (progress.done) {
       this.stop();
       await this.refreshPosterior(session, false);
-      this.views.showStatus("done");
+      this.status("done");
+      this.views.announce(session.describe().result);
       this.views.showCosts();
+      this.onEvent("done", { summary: session.summary() });
       return { more: false, drew: true };
     }
     return { more: true, drew, waiting: progress.waiting };

@@ -16,6 +16,9 @@ export class Views {
       calibration: $("plot-calibration"),
       weights: $("plot-weights"),
     };
+    // Each canvas is an image whose text alternative carries its numbers (from the wasm module).
+    for (const canvas of Object.values(this.canvases)) canvas.setAttribute("role", "img");
+    this.cursor = $("data-cursor");
     // Milliseconds per redraw of each figure (shown under "What each figure costs").
     this.costs = {};
     // The Player redraws on resize, through its queue: only it may call into the session.
@@ -58,9 +61,27 @@ export class Views {
       for (const [name, draw] of Object.entries(draws)) {
         if (which[name]) this.timed(name, () => draw(this.fit(this.canvases[name])));
       }
+      const words = session.describe();
+      for (const name of Object.keys(draws)) {
+        if (which[name] && words[name]) this.canvases[name].setAttribute("aria-label", words[name]);
+      }
     } catch (e) {
       this.showMessage(e.message ?? String(e));
     }
+  }
+
+  // A sentence for the polite live region (screen readers read it when they are free).
+  announce(text) {
+    $("live").textContent = text;
+  }
+
+  // The data figure's keyboard cross at `at` (CSS pixels in the canvas), or hidden.
+  showCursor(at) {
+    const canvas = this.canvases.data;
+    this.cursor.hidden = !at;
+    if (!at) return;
+    this.cursor.style.left = `${canvas.offsetLeft + at.x}px`;
+    this.cursor.style.top = `${canvas.offsetTop + at.y}px`;
   }
 
   // Runs `work` and adds its time to the figure's (or computation's) cost.

@@ -4,8 +4,10 @@
 use bbb_core::data::MIN_OWN_POINTS;
 use bbb_core::edits::Edits;
 use bbb_core::own_data::{parse_csv, MAX_OWN_BYTES, MAX_OWN_POINTS};
+use bbb_core::posterior_file::{PosteriorFile, MAX_FILE_BYTES};
 use bbb_core::settings::{Kind, Setting, SETTINGS};
 use bbb_core::{Backend, Config, Preset};
+use clap::parser::ValueSource;
 use clap::{Arg, ArgAction, ArgMatches, Command as Clap};
 use std::path::PathBuf;
 
@@ -33,6 +35,8 @@ pub struct RunArgs {
     pub quiet: bool,
     /// Threads the evaluations use (the results do not depend on it).
     pub threads: usize,
+    /// A saved posterior to show instead of training (`--load`), and its path.
+    pub load: Option<(PosteriorFile, PathBuf)>,
 }
 
 /// Options of the benchmark.
@@ -99,7 +103,7 @@ pub fn command() -> Clap {
                 .long("out")
                 .value_name("DIR")
                 .default_value("out")
-                .help("where summary.json, history.csv and the PNG plots go"),
+                .help("where summary.json, history.csv, posterior.safetensors and the PNG plots go"),
         )
         .arg(
             Arg::new("backend")
@@ -125,6 +129,12 @@ pub fn command() -> Clap {
                 .help(format!(
                     "your own points, one 'x,y' per line (optional header 'x,y'), {MIN_OWN_POINTS} to {MAX_OWN_POINTS}; split at random, a sixth each for validation and test"
                 )),
+        )
+        .arg(
+            Arg::new("load")
+                .long("load")
+                .value_name("FILE.safetensors")
+                .help("show a saved posterior (a run's posterior.safetensors, or one saved by the page) without training: its test metrics, predictive and figures; the file carries its settings"),
         )
         .arg(
             Arg::new("add")
@@ -212,6 +222,9 @@ pub fn from_matches(m: &ArgMatches) -> Result<Command, String> {
             threads: threads_of(b),
         }));
     }
+    if let Some(path) = m.get_one::<String>("load") {
+        return load(m, path);
+    }
     let preset = *m.get_one::<Preset>("preset").expect("has a default");
     let mut config = Config::preset(preset);
     for s in SETTINGS.iter().filter(|s| s.offered.cli) {
@@ -234,14 +247,68 @@ pub fn from_matches(m: &ArgMatches) -> Result<Command, String> {
         Some(name) => format!("--{name}: {e}"),
         None => e.message,
     })?;
-    Ok(Command::Run(Box::new(RunArgs {
+    Ok(run_command(m, config, preset, None))
+}
+
+/// A run's command from the flags every run shares.
+fn run_command(
+    m: &ArgMatches,
+    config: Config,
+    preset: Preset,
+    load: Option<(PosteriorFile, PathBuf)>,
+) -> Command {
+    Command::Run(Box::new(RunArgs {
         config,
         preset,
         backend: *m.get_one::<Backend>("backend").expect("has a default"),
         out: PathBuf::from(m.get_one::<String>("out").expect("has a default")),
         quiet: m.get_flag("quiet"),
         threads: threads_of(m),
-    })))
+        load,
+    }))
+}
+
+/// `--load FILE`: the file's settings (and `--data`, when the run had a data file of its own);
+/// flags that would change the settings are refused, since the posterior belongs to its own.
+fn load(m: &ArgMatches, path: &str) -> Result<Command, String> {
+    let fail = |why: String| format!("--load {path}: {why}");
+    let given = |name: &str| m.value_source(name) == Some(ValueSource::CommandLine);
+    let settings = SETTINGS.iter().filter(|s| s.offered.cli).map(|s| s.name);
+    if let Some(name) = ["preset", "add", "remove"]
+        .into_iter()
+        .chain(settings)
+        .find(|n| given(n))
+    {
+        return Err(fail(format!(
+            "the file carries its own settings: leave out --{name} (--data, --out, --backend, --threads and --quiet go with --load)"
+        )));
+    }
+    let size = std::fs::metadata(path)
+        .map_err(|e| fail(format!("cannot read it ({e})")))?
+        .len();
+    if size > MAX_FILE_BYTES as u64 {
+        return Err(fail(format!(
+            "the file has {size} bytes; a posterior file is well under {MAX_FILE_BYTES}"
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(|e| fail(format!("cannot read it ({e})")))?;
+    let file = PosteriorFile::decode(&bytes).map_err(fail)?;
+    let mut config = file.config().map_err(fail)?;
+    if let Some(data) = m.get_one::<String>("data") {
+        config.own_data = Some(std::sync::Arc::new(read_own_data(data)?));
+    }
+    let preset = file
+        .settings
+        .iter()
+        .find(|(k, _)| k == "preset")
+        .map_or(Ok(Preset::Quick), |(_, v)| Preset::parse(v))
+        .map_err(|e| fail(e.message))?;
+    Ok(run_command(
+        m,
+        config,
+        preset,
+        Some((file, PathBuf::from(path))),
+    ))
 }
 
 /// Reads and checks a CSV file of points; the message names the file and the line.

@@ -1,8 +1,7 @@
-//! `summary.json` (through serde_json) and `history.csv`.
+//! `summary.json` (through serde_json); `history.csv` comes from `bbb_core::export`.
 
-use bbb_core::{EpochRecord, Summary};
+use bbb_core::Summary;
 use serde_json::{json, Value};
-use std::fmt::Write as _;
 
 /// Timings of a run, in seconds.
 #[derive(Clone, Copy, Debug, Default)]
@@ -71,29 +70,4 @@ pub fn summary_json(s: &Summary, info: &RunInfo, t: &Timings, extra: Value) -> S
     let mut text = serde_json::to_string_pretty(&value).expect("a JSON object always serialises");
     text.push('\n');
     text
-}
-
-/// One CSV row per epoch.
-pub fn history_csv(history: &[EpochRecord]) -> String {
-    let mut out = String::from(
-        "epoch,stage,next_lr,train_elbo,train_nll,train_kl,train_rmse,val_elbo,val_nll,val_kl,val_rmse\n",
-    );
-    for r in history {
-        let _ = writeln!(
-            out,
-            "{},{},{},{},{},{},{},{},{},{},{}",
-            r.epoch,
-            r.stage.name(),
-            r.next_lr,
-            r.train.elbo,
-            r.train.nll,
-            r.train.kl,
-            r.train.rmse,
-            r.val.elbo,
-            r.val.nll,
-            r.val.kl,
-            r.val.rmse
-        );
-    }
-    out
 }

@@ -1,11 +1,12 @@
 //! One run of the tutorial: train, report in the tutorial's format, write the results.
 
+use bbb_core::export::history_csv;
 use bbb_core::{Backend, Event, NoiseSource, Phase, Trainer};
 use pollster::block_on;
 use std::time::Instant;
 
 use crate::args::RunArgs;
-use crate::output::{history_csv, summary_json, RunInfo, Timings};
+use crate::output::{summary_json, RunInfo, Timings};
 use crate::posterior::Posterior;
 use crate::report::{epoch_line, final_lines, ProgressBar};
 
@@ -41,7 +42,20 @@ pub fn run(args: RunArgs) -> Result<(), String> {
         .map_err(|e| format!("cannot create output directory {}: {e}", args.out.display()))?;
     let (device, noise) = device_for(args.backend)?;
     let start = Instant::now();
-    let mut trainer = Trainer::new(config.clone(), device, noise).map_err(|e| e.to_string())?;
+    let mut trainer = match &args.load {
+        Some((file, path)) => {
+            let t = Trainer::from_posterior(file, config.clone(), device, noise)
+                .map_err(|e| e.to_string())?;
+            println!(
+                "Loaded {}: {} epochs trained, the state of epoch {}; no training.",
+                path.display(),
+                file.history.len(),
+                file.best_epoch
+            );
+            t
+        }
+        None => Trainer::new(config.clone(), device, noise).map_err(|e| e.to_string())?,
+    };
     trainer.set_threads(args.threads);
     let before =
         block_on(trainer.before_training(config.live_grid_points)).map_err(|e| e.to_string())?;
@@ -132,6 +146,10 @@ pub fn run(args: RunArgs) -> Result<(), String> {
         summary_json(&summary, &info, &t, posterior.json()),
     )?;
     write("history.csv", history_csv(trainer.history()))?;
+    let file = block_on(trainer.posterior_file(args.preset)).map_err(|e| e.to_string())?;
+    let bytes = file.encode()?;
+    std::fs::write(args.out.join("posterior.safetensors"), bytes)
+        .map_err(|e| format!("cannot write posterior.safetensors: {e}"))?;
     crate::png::write_all(&args.out, &trainer, &posterior)?;
     let split = if args.threads == 1 {
         format!("{:.1} s training, {:.1} s evaluation", t.train, t.eval)

@@ -191,7 +191,79 @@ fn a_short_run_writes_summary_history_and_plots() {
             bytes.len()
         );
     }
+    shows_the_saved_posterior_again(&dir, &summary, &history);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `--load` on the run's `posterior.safetensors`: no training, the same summary numbers and
+/// history, the figures drawn; flags that would change the settings, and broken files, refused.
+fn shows_the_saved_posterior_again(
+    dir: &std::path::Path,
+    first: &serde_json::Value,
+    history: &str,
+) {
+    let file = dir.join("posterior.safetensors");
+    let again = dir.join("again");
+    let out = cli()
+        .args(["--backend", "ndarray", "--quiet", "--load"])
+        .arg(&file)
+        .arg("--out")
+        .arg(&again)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("5 epochs trained") && stdout.contains("no training"),
+        "{stdout}"
+    );
+    let text = std::fs::read_to_string(again.join("summary.json")).unwrap();
+    let summary: serde_json::Value = serde_json::from_str(&text).unwrap();
+    for key in [
+        "test_elbo",
+        "test_rmse",
+        "best_val_rmse",
+        "best_epoch",
+        "ema_elbo_delta",
+        "crps",
+        "noise_sigma_hat",
+        "median_sigma",
+        "epochs",
+        "seed",
+    ] {
+        assert_eq!(summary[key], first[key], "{key}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(again.join("history.csv")).unwrap(),
+        history
+    );
+    assert!(
+        std::fs::metadata(again.join("predictive.png"))
+            .unwrap()
+            .len()
+            > 10_000
+    );
+    let refused = |args: &[&str], path: &std::path::Path, needle: &str| {
+        let out = cli().args(args).arg("--load").arg(path).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+    };
+    refused(&["--kl-weight", "0.01"], &file, "leave out --kl-weight");
+    let bytes = std::fs::read(&file).unwrap();
+    let cut = dir.join("cut.safetensors");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    refused(&[], &cut, "cut short");
+    refused(
+        &[],
+        &dir.join("history.csv"),
+        "not a readable safetensors file",
+    );
+    refused(&[], &dir.join("missing.safetensors"), "cannot read it");
 }
 
 #[test]

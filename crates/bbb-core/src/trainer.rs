@@ -30,6 +30,8 @@ use crate::predictive::{self, Predictive};
 use crate::rng::{Rng, Stream};
 use crate::weights::{self, WeightSpace};
 
+mod file;
+
 /// A checked configuration and its data, with the counts of the data actually drawn (a
 /// scenario or a person's edits change them).
 pub(crate) fn prepare(config: Config) -> Result<(Config, Dataset), ConfigError> {
@@ -392,14 +394,27 @@ impl Trainer {
     }
 
     /// Steps until an epoch (or the run) completes, or an evaluation outside is awaited.
+    ///
+    /// An epoch is over when its evaluation is in: with evaluations behind the training, this
+    /// collects the evaluation of the epoch it trained (waiting for the threads, or saying it
+    /// waits for an outside delivery; call again once delivered) instead of going on to train
+    /// the next epoch. So each call trains at most one epoch and ends with that epoch's row.
     pub async fn run_epoch(&mut self) -> Result<Event, TrainError> {
         loop {
+            if self.pending.is_some() && self.phase == (Phase::Train { batch: 0 }) {
+                match self.collect().await? {
+                    Collected::Waiting(epoch) => return Ok(Event::Waiting { epoch }),
+                    Collected::Record(record) => return Ok(Event::Epoch(record)),
+                    Collected::Nothing => {}
+                }
+            }
             let event = self.step().await?;
-            if matches!(
-                event,
-                Event::Epoch(_) | Event::Finished(_) | Event::Waiting { .. }
-            ) {
-                return Ok(event);
+            match event {
+                Event::Finished(_) | Event::Waiting { .. } => return Ok(event),
+                // A row from before (an evaluation handed off earlier): the epoch just trained
+                // is collected at the top of the loop.
+                Event::Epoch(_) if self.pending.is_none() => return Ok(event),
+                _ => {}
             }
         }
     }

@@ -283,6 +283,49 @@ fn evaluations_scored_outside_give_the_same_run() {
     assert!(ready(worker.score(1, &[0.0; 10], (0, 99))).is_err());
 }
 
+/// The Step button: one call trains one epoch and ends with that epoch's row, whether the
+/// evaluations run in the steps, on threads or outside (delivered after a `Waiting`).
+#[test]
+fn a_step_trains_one_epoch_and_ends_with_its_row() {
+    let config = Config {
+        warmup_epochs: 1,
+        vi_epochs: 2,
+        eval_mc_elbo: 2,
+        eval_mc_rmse: 3,
+        ..Config::quick()
+    };
+    let device = Backend::available()
+        .into_iter()
+        .find_map(Backend::cpu_device)
+        .unwrap();
+    let worker = EvalWorker::new(config.clone(), device).unwrap();
+    let mut histories = Vec::new();
+    for how in ["steps", "threads", "outside"] {
+        let mut t = cpu_trainer(config.clone());
+        t.set_threads(if how == "threads" { 2 } else { 1 });
+        t.set_outside_evaluation(how == "outside");
+        for epoch in 1..=config.total_epochs() {
+            let mut event = ready(t.run_epoch()).unwrap();
+            if let Event::Waiting { epoch: e } = event {
+                assert_eq!((how, e), ("outside", epoch));
+                let job = t.take_evaluation_job().unwrap();
+                let sums = ready(worker.score(job.epoch, &job.params, (0, job.batches))).unwrap();
+                t.deliver_evaluation(job.epoch, sums).unwrap();
+                event = ready(t.run_epoch()).unwrap();
+            }
+            let Event::Epoch(row) = event else {
+                panic!("{how}: epoch {epoch} ended with {event:?}");
+            };
+            assert_eq!(row.epoch, epoch, "{how}: the row is the epoch just trained");
+            assert_eq!(t.progress().epochs_done, epoch, "{how}: one epoch trained");
+        }
+        assert!(matches!(ready(t.run_epoch()).unwrap(), Event::Finished(_)));
+        histories.push(t.history().to_vec());
+    }
+    assert_eq!(histories[0], histories[1]);
+    assert_eq!(histories[0], histories[2]);
+}
+
 /// The page redraws the predictive while training; those draws come from their own stream, so
 /// a run with them ends exactly where a run without them (the CLI's) does.
 #[test]

@@ -4,9 +4,11 @@
 //! JavaScript only schedules calls and shows what comes back.
 
 mod backend;
+mod describe;
 mod draw;
 mod edit;
 mod eval_worker;
+mod export;
 mod js;
 mod session;
 mod settings;

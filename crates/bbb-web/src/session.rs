@@ -4,14 +4,15 @@
 use bbb_core::calibration::AT_95;
 use bbb_core::gp_view::{gp_view, GpView};
 use bbb_core::metrics::MIN_NONINCREASE_RATIO;
+use bbb_core::posterior_file::PosteriorFile;
 use bbb_core::regions::{ByRegion, Region, RegionScore};
 use bbb_core::{
-    Backend, BeforeTraining, Config, Event, Phase, Predictive, Stage, Trainer, WeightSpace,
+    Backend, BeforeTraining, Event, Phase, Predictive, Preset, Stage, Trainer, WeightSpace,
 };
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlCanvasElement;
 
-use crate::backend::{open, BackendChoice};
+use crate::backend::{open, BackendChoice, Opened};
 use crate::draw;
 use crate::js::{error, now_ms, num, object};
 use crate::settings::config_from;
@@ -27,14 +28,25 @@ pub fn draw_data_preview(settings: JsValue, canvas: HtmlCanvasElement) -> Result
 /// A training run of the tutorial living in the page.
 #[wasm_bindgen]
 pub struct Session {
-    trainer: Trainer,
-    backend: Backend,
+    pub(crate) trainer: Trainer,
+    pub(crate) backend: Backend,
     note: Option<String>,
-    predictive: Option<Predictive>,
-    weights: Option<WeightSpace>,
-    before: Option<BeforeTraining>,
+    pub(crate) predictive: Option<Predictive>,
+    pub(crate) weights: Option<WeightSpace>,
+    pub(crate) before: Option<BeforeTraining>,
     gp: Option<GpView>,
     error: Option<String>,
+    /// The preset the settings started from (a saved posterior records it).
+    pub(crate) preset: Preset,
+}
+
+/// `settings.preset` (the quick preset when absent).
+fn preset_of(settings: &JsValue) -> Result<Preset, JsError> {
+    let preset = js_sys::Reflect::get(settings, &JsValue::from_str("preset"))
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_else(|| "quick".into());
+    Preset::parse(&preset).map_err(error)
 }
 
 /// One region's scores as a plain object (`null` when the region has no test point).
@@ -60,7 +72,7 @@ fn regions_object(r: &ByRegion) -> JsValue {
     object(&fields)
 }
 
-fn stage_name(stage: Stage) -> &'static str {
+pub(crate) fn stage_name(stage: Stage) -> &'static str {
     match stage {
         Stage::Warmup => "warmup",
         Stage::Vi => "VI",
@@ -73,12 +85,39 @@ impl Session {
     /// on the chosen backend.
     pub async fn create(settings: JsValue, backend: BackendChoice) -> Result<Session, JsError> {
         let config = config_from(&settings)?;
-        Self::with_config(config, backend).await
+        let preset = preset_of(&settings)?;
+        let opened = open(backend).await;
+        let trainer = Trainer::new(config, opened.device.clone(), opened.noise).map_err(error)?;
+        Self::with_trainer(trainer, opened, preset).await
     }
 
-    async fn with_config(config: Config, choice: BackendChoice) -> Result<Session, JsError> {
-        let opened = open(choice).await;
-        let trainer = Trainer::new(config, opened.device, opened.noise).map_err(error)?;
+    /// Shows a saved posterior (a `posterior.safetensors` from bbb-cli or from this page)
+    /// without training: one `step` scores its test split; the figures and numbers follow as
+    /// after a run. A file that cannot be used is refused with the reason.
+    #[wasm_bindgen(js_name = fromPosterior)]
+    pub async fn from_posterior(
+        bytes: Vec<u8>,
+        backend: BackendChoice,
+    ) -> Result<Session, JsError> {
+        let file = PosteriorFile::decode(&bytes).map_err(error)?;
+        let config = file.config().map_err(error)?;
+        let preset = file
+            .settings
+            .iter()
+            .find(|(k, _)| k == "preset")
+            .map_or(Ok(Preset::Quick), |(_, v)| Preset::parse(v))
+            .map_err(error)?;
+        let opened = open(backend).await;
+        let trainer = Trainer::from_posterior(&file, config, opened.device.clone(), opened.noise)
+            .map_err(error)?;
+        Self::with_trainer(trainer, opened, preset).await
+    }
+
+    async fn with_trainer(
+        trainer: Trainer,
+        opened: Opened,
+        preset: Preset,
+    ) -> Result<Session, JsError> {
         // What the run starts from, before any training: cheap, and shown at once.
         let points = trainer.config().live_grid_points;
         let before = trainer.before_training(points).await.map_err(error)?;
@@ -92,6 +131,7 @@ impl Session {
             before: Some(before),
             gp: None,
             error: None,
+            preset,
         })
     }
 

@@ -145,6 +145,8 @@ async fn session_steps_in_bounded_calls_and_reports_metrics() {
         get(&m, "testRmse").is_null(),
         "no test metrics before the end"
     );
+    assert!(s.summary().is_null() && s.epochs_after(0).length() == 0);
+    assert_eq!(s.history_csv().lines().count(), 1, "the header alone");
     let calls = run_to_end(&mut s).await;
     // 3 epochs of 7 updates + 9 evaluation batches, then the test: many small calls, not one.
     assert!(calls >= 6, "only {calls} calls");
@@ -161,6 +163,44 @@ async fn session_steps_in_bounded_calls_and_reports_metrics() {
     assert_eq!(get(&p, "epoch").as_f64().unwrap(), 3.0);
     // Stepping a finished run is harmless.
     s.step(5.0).await.map_err(message).unwrap();
+    exports_agree_with_the_metrics(&s, &m);
+}
+
+/// What the page downloads and posts to a host (history CSV, last epoch, summary) carries the
+/// same numbers the metrics table shows.
+fn exports_agree_with_the_metrics(s: &Session, m: &JsValue) {
+    let csv = s.history_csv();
+    let rows: Vec<Vec<&str>> = csv.lines().map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 1 + 3, "header and one row per epoch:\n{csv}");
+    let col = |name: &str| rows[0].iter().position(|h| *h == name).unwrap();
+    let rows_after_1 = s.epochs_after(1);
+    assert_eq!(rows_after_1.length(), 2);
+    assert_eq!(get(&rows_after_1.get(0), "epoch").as_f64(), Some(2.0));
+    let last = rows_after_1.get(1);
+    assert_eq!(get(&last, "epoch").as_f64(), Some(3.0));
+    assert_eq!(rows[3][col("epoch")], "3");
+    assert_eq!(rows[1][col("stage")], "warmup");
+    let val = get(&last, "val");
+    let val_rmse: f64 = rows[3][col("val_rmse")].parse().unwrap();
+    assert_eq!(get(&val, "rmse").as_f64(), Some(val_rmse));
+    assert_eq!(get(m, "valRmse").as_f64(), Some(val_rmse));
+    let summary = s.summary();
+    for (name, shown) in [
+        ("test_rmse", "testRmse"),
+        ("test_kl", "testKl"),
+        ("best_val_rmse", "bestValRmse"),
+    ] {
+        assert_eq!(
+            get(&summary, name).as_f64(),
+            get(m, shown).as_f64(),
+            "{name}"
+        );
+    }
+    assert_eq!(get(&summary, "epochs").as_f64(), Some(3.0));
+    assert_eq!(get(&summary, "backend").as_string().unwrap(), "flex");
+    let best = get(&summary, "best_epoch").as_f64().unwrap() as usize;
+    let best_rmse: f64 = rows[best][col("val_rmse")].parse().unwrap();
+    assert_eq!(get(&summary, "best_val_rmse").as_f64(), Some(best_rmse));
 }
 
 #[wasm_bindgen_test]
