@@ -133,6 +133,14 @@ async function checkPosteriorFigures(page, label) {
   check((await text(page, "coverage-total")) === shown, `${label} new networks drawn, numbers kept`);
 }
 
+// Until the data figure has ink: the page's first plot.
+const waitFirstPlot = (page, timeout) => page.waitForFunction(() => {
+    const c = document.querySelector('[data-testid="plot-data"]');
+    if (!c || !c.width) return false;
+    const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    for (let i = 0; i < d.length; i += 16) if (d[i + 3] > 0 && d[i] < 200) return true;
+    return false;
+  }, null, { timeout, polling: 50 });
 const text = (page, id) => page.locator(`[data-testid="${id}"]`).innerText();
 const value = (page, id) => page.locator(`[data-testid="${id}"]`).getAttribute("data-value");
 const status = (page) => text(page, "status");
@@ -437,8 +445,13 @@ async function embedHost(browser, server, label) {
     f.addEventListener("load", () => resolve(true));
     document.body.append(f);
   }), `${other}#preset=quick&${short}`);
-  const stranger = page.frames().find((f) => f.url().startsWith(other) && !Object.values(frames).includes(f));
-  await stranger.waitForFunction(() => document.querySelector('[data-testid="status"]')?.textContent === "ready", null, { timeout: 60_000 });
+  const stranger = await (await page.$("#stranger")).contentFrame();
+  // Polled by time: an iframe out of view gets no animation frames to poll on.
+  await stranger.waitForFunction(() => document.querySelector('[data-testid="status"]')?.textContent === "ready", null, { timeout: 60_000, polling: 200 })
+    .catch(async (e) => {
+      const seen = await stranger.evaluate(() => `${document.querySelector('[data-testid="status"]')?.textContent} | ${document.getElementById("message")?.textContent}`).catch((x) => x.message);
+      throw new Error(`the copy without origin= did not get ready (${seen}; ${stranger.url()}): ${e.message}`);
+    });
   await page.evaluate((origin) => document.getElementById("stranger").contentWindow.postMessage({ type: "train" }, origin), new URL(other).origin);
   await page.waitForTimeout(1500);
   const strangerStatus = await stranger.locator('[data-testid="status"]').innerText();
@@ -446,6 +459,166 @@ async function embedHost(browser, server, label) {
   check(raw && strangerStatus === "ready" && heard === 0,
     `${label} embedded without origin=: the host's "train" ignored (status ${strangerStatus}), ${heard} messages to the host`);
   check(errors.length === 0, `${label} embedded: no page errors ${errors.join(" | ")}`);
+  await page.close();
+  // autoplay: a view that trains as soon as it is ready, with no click.
+  const auto = await browser.newPage({ viewport: { width: 480, height: 600 } });
+  await auto.goto(`${server.url}#${short}&view=curves&compact&autoplay`);
+  await waitStatus(auto, "done", 120_000);
+  check((await text(auto, "epoch")) === "4", `${label} autoplay: the view trained its 4 epochs with no click`);
+  await auto.close();
+}
+
+// Accessibility: a run started with the keyboard alone (visible focus on the way), the live
+// region's words, the data figure edited from the keyboard, axe-core on the finished page in
+// light and dark colours, a phone's width without sideways scrolling, and reduced motion.
+const AXE = join(root, "node_modules", "axe-core", "axe.min.js");
+async function axeProblems(page) {
+  await page.addScriptTag({ path: AXE });
+  const violations = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ["violations"] })).violations
+    .map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, target: v.nodes[0]?.target?.join(" ") })));
+  return violations;
+}
+
+async function accessibility(browser, server, label) {
+  const short = "preset=quick&backend=cpu&warmup-epochs=1&vi-epochs=2&mc-elbo=1&mc-rmse=2";
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.goto(`${server.url}#${short}`);
+  await waitStatus(page, "ready", 60_000);
+  const live = () => text(page, "live");
+  check((await live()).startsWith("Ready to train 3 epochs"), `${label} live region: "${await live()}"`);
+  // Tab to Train; the focused control shows a focus ring.
+  let tabs = 0;
+  let outline = "";
+  while (tabs < 40 && (await page.evaluate(() => document.activeElement?.id)) !== "train") {
+    await page.keyboard.press("Tab");
+    tabs += 1;
+  }
+  outline = await page.evaluate(() => { const s = getComputedStyle(document.activeElement); return `${s.outlineStyle} ${s.outlineWidth}`; });
+  await page.keyboard.press("Enter");
+  await waitStatus(page, "done", 120_000);
+  check(tabs < 40 && outline.startsWith("solid") && !outline.endsWith(" 0px"), `${label} keyboard alone: ${tabs} Tabs to Train (focus ring ${outline}), Enter trained the run to "done"`);
+  const said = await live();
+  const rmse = Number(await value(page, "metric-test-rmse"));
+  check(said.startsWith("Training finished. Test RMSE") && said.includes(rmse.toFixed(4)), `${label} live region at the end: "${said}"`);
+  const described = await page.evaluate(() => [...document.querySelectorAll("canvas")].map((c) => [c.id, c.getAttribute("role"), c.getAttribute("aria-label")]));
+  const predictiveWords = described.find(([id]) => id === "plot-predictive")[2];
+  const coverage = Math.round(100 * Number(await value(page, "coverage-total")));
+  check(described.every(([, role, words]) => role === "img" && words?.length > 30) && predictiveWords.includes(`${coverage} %`),
+    `${label} every figure has a text alternative with its numbers ("${predictiveWords.slice(0, 110)}…")`);
+  // The data figure from the keyboard: move the cross, Enter adds a point (a new run).
+  const before = Number(await text(page, "train-points"));
+  await page.focus("#plot-data");
+  for (const key of ["ArrowRight", "ArrowRight", "ArrowUp", "Enter"]) await page.keyboard.press(key);
+  await page.waitForFunction((n) => Number(document.querySelector('[data-testid="train-points"]').textContent) === n + 1, before, { timeout: 60_000 });
+  const cross = await page.locator("#data-cursor").isVisible();
+  check(cross && page.url().includes("add="), `${label} the data figure from the keyboard: a point added (${before} → ${before + 1} training points), the cross shown`);
+  await waitStatus(page, "ready", 60_000);
+  await page.locator('[data-testid="train"]').click();
+  await waitStatus(page, "done", 120_000);
+  for (const scheme of ["light", "dark"]) {
+    await page.emulateMedia({ colorScheme: scheme });
+    const found = await axeProblems(page);
+    const bad = found.filter((v) => v.impact === "serious" || v.impact === "critical");
+    check(bad.length === 0, `${label} axe-core, ${scheme} colours: ${bad.length} serious or critical (${found.map((v) => `${v.id}:${v.impact}×${v.nodes} ${v.target}`).join("; ") || "none at all"})`);
+  }
+  const dark = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  check(dark === "rgb(17, 21, 27)", `${label} dark colours: the page's background ${dark}`);
+  check(errors.length === 0, `${label} accessibility run: no page errors ${errors.join(" | ")}`);
+  await page.close();
+
+  // A phone: 360 CSS pixels wide, nothing wider than the screen.
+  const phone = await browser.newPage({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+  await phone.goto(`${server.url}#${short}`);
+  await waitStatus(phone, "ready", 60_000);
+  await phone.locator('[data-testid="train"]').click();
+  await waitStatus(phone, "done", 120_000);
+  const widths = await phone.evaluate(() => ({ page: document.documentElement.scrollWidth, wide: [...document.querySelectorAll("body *")].filter((el) => el.getBoundingClientRect().right > 361 && !el.closest(".table-scroll")).map((el) => el.id || el.tagName).slice(0, 5) }));
+  check(widths.page <= 360 && widths.wide.length === 0, `${label} 360 px wide: the page is ${widths.page} px wide ${widths.wide.join(" ")}`);
+  await phone.screenshot({ path: join(outDir, "phone-360.png"), fullPage: false });
+  await phone.close();
+
+  // Reduced motion: the live figures refresh a quarter as often.
+  const calm = await browser.newPage({ viewport: { width: 1280, height: 900 }, reducedMotion: "reduce" });
+  await calm.goto(`${server.url}#preset=quick&backend=cpu`);
+  await waitStatus(calm, "ready", 60_000);
+  await calm.locator('[data-testid="train"]').click();
+  await waitStatus(calm, "done", 300_000);
+  const refreshes = await calm.evaluate(() => Number(document.querySelector('[data-testid="costs"] tr[data-name="live predictive"] td.dim')?.textContent.match(/mean of (\d+)/)?.[1] ?? 0));
+  const transition = await calm.evaluate(() => getComputedStyle(document.querySelector('[data-testid="progress"] > div')).transitionDuration);
+  check(refreshes >= 1 && refreshes <= 2 && transition === "0s", `${label} reduced motion: ${refreshes} live refreshes of the posterior's figures in the quick run (8 otherwise), no bar animation`);
+  await calm.close();
+}
+
+// burn's ndarray backend against flex in the same browser: the quick preset on each, one
+// after the other, both on the page's own thread (no workers, no live figures), both in the
+// tutorial's range. Prints the times for the README.
+async function ndarrayAgainstFlex(browser, server, label) {
+  const times = {};
+  for (const backend of ["cpu", "ndarray"]) {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${server.url}#preset=quick&backend=${backend}&workers=0&live-views=0`);
+    await waitStatus(page, "ready", 60_000);
+    await page.locator('[data-testid="train"]').click();
+    await waitStatus(page, "done", 900_000);
+    const secs = Number((await page.locator("#elapsed").innerText()).replace(" s", ""));
+    const rmse = Number(await text(page, "metric-test-rmse"));
+    const shown = await text(page, "backend");
+    times[backend] = secs;
+    check(rmse > 0 && rmse <= 0.095 && (await text(page, "diagnostics")) === "PASS" && shown.includes(backend === "cpu" ? "flex" : "ndarray"),
+      `${label} ${shown}: quick preset in ${secs.toFixed(1)} s, test RMSE ${rmse.toFixed(4)}`);
+    await page.close();
+  }
+  console.log(`     ndarray against flex in this browser (quick preset, no workers): ${times.ndarray.toFixed(1)} s against ${times.cpu.toFixed(1)} s (ndarray takes ${(times.ndarray / times.cpu).toFixed(2)}x)`);
+}
+
+// The first visit over a slow network (the DevTools protocol's throttling: 10 Mbit/s down,
+// 40 ms round trip; the server sends gzip, the cache is off): the loading bar moves while the
+// module downloads and goes away; reports the bytes and the time to the first plot.
+async function throttledFirstLoad(browser, server, label) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Network.enable");
+  await cdp.send("Network.setCacheDisabled", { cacheDisabled: true });
+  await cdp.send("Network.emulateNetworkConditions", {
+    offline: false, latency: 40, downloadThroughput: 10e6 / 8, uploadThroughput: 10e6 / 8,
+  });
+  let bytes = 0;
+  cdp.on("Network.loadingFinished", (e) => { bytes += e.encodedDataLength; });
+  const t0 = Date.now();
+  await page.goto(`${server.url}#preset=quick&backend=cpu&workers=0`, { waitUntil: "commit" });
+  const seen = new Set();
+  const poll = setInterval(() => {
+    page.evaluate(() => document.querySelector("#loading progress")?.value).then((v) => seen.add(v), () => {});
+  }, 100);
+  await waitFirstPlot(page, 180_000);
+  const firstPlot = (Date.now() - t0) / 1000;
+  clearInterval(poll);
+  await waitStatus(page, "ready", 120_000);
+  const hidden = await page.locator('[data-testid="loading"]').isHidden();
+  const between = [...seen].filter((v) => v > 0 && v < 100).length;
+  check(hidden && between >= 2, `${label} throttled first visit: the loading bar moved (${between} readings between 0 and 100 %) and went away`);
+  console.log(`     throttled first visit (10 Mbit/s, 40 ms): first plot after ${firstPlot.toFixed(2)} s, ${(bytes / 2 ** 20).toFixed(2)} MB transferred (gzip)`);
+  await page.close();
+}
+
+// "Best available" with the software adapter standing in for a GPU (adapter=any): both
+// backends timed, the faster kept, and the page says which and both times.
+async function bestAvailableRace(browser, server, label) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const t0 = Date.now();
+  await page.goto(`${server.url}#preset=quick&backend=auto&adapter=any`);
+  await waitStatus(page, "ready", 120_000);
+  const secs = (Date.now() - t0) / 1000;
+  const note = await page.locator("#backend-note").innerText();
+  const shown = await text(page, "backend");
+  // "WebGPU 3.2 ms, CPU 20.1 ms per step", or "WebGPU over 300 ms (…), CPU …" when its first
+  // step outran the budget.
+  const m = note.match(/WebGPU (over )?([0-9.]+) ms[^,]*, CPU ([0-9.]+) ms per step/);
+  const faster = m && (!m[1] && Number(m[2]) < Number(m[3]) ? "WebGPU" : "CPU");
+  check(m !== null && shown.startsWith(faster) && page.url().includes("adapter=any"),
+    `${label} best available raced both (${m ? m[0] : note}) and shows ${shown}; ready in ${secs.toFixed(1)} s`);
   await page.close();
 }
 
@@ -640,15 +813,10 @@ async function runOnce(backend) {
   const extra = short ? "&warmup-epochs=1&vi-epochs=1&mc-elbo=1&mc-rmse=2&lr=0.01&lr-min=0.001" : "";
   const label = `[${backend}, ${preset}${short ? " shortened" : ""}]`;
   try {
+    if (backend === "webgpu") await bestAvailableRace(browser, server, label);
     const t0 = Date.now();
     await page.goto(`${server.url}#preset=${preset}&backend=${backend === "webgpu" ? "webgpu" : "cpu"}${extra}`);
-    await page.waitForFunction(() => {
-      const c = document.querySelector('[data-testid="plot-data"]');
-      if (!c || !c.width) return false;
-      const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
-      for (let i = 0; i < d.length; i += 16) if (d[i + 3] > 0 && d[i] < 200) return true;
-      return false;
-    }, null, { timeout: 30_000 });
+    await waitFirstPlot(page, 30_000);
     const firstPlot = (Date.now() - t0) / 1000;
     await page.waitForFunction(
       () => document.querySelector('[data-testid="status"]').textContent === "ready",
@@ -730,8 +898,11 @@ async function runOnce(backend) {
     results.push({ backend: short ? "webgpu*" : backend, preset, firstPlot, ready, trainSecs, rmse, diag });
 
     if (backend === "cpu") {
+      await throttledFirstLoad(browser, server, label);
       await pageMatchesCli(browser, server, label);
       await embedHost(browser, server, label);
+      await accessibility(browser, server, label);
+      await ndarrayAgainstFlex(browser, server, label);
       await pointsAndScenarios(browser, server, label);
       await priorRedraw(browser, server, label);
       if (!args.includes("--no-cost")) await liveFiguresCost(browser, server);

@@ -1,5 +1,8 @@
-// A tiny static server for dist/ on 127.0.0.1 that records every path requested.
+// A tiny static server for dist/ on 127.0.0.1 that records every path requested. Like a real
+// static host it sends text and wasm gzipped to a browser that accepts it (so a throttled
+// download measures what a visitor would wait for).
 import { createServer } from "node:http";
+import { gzipSync } from "node:zlib";
 import { readFile } from "node:fs/promises";
 import { extname, join, normalize } from "node:path";
 
@@ -13,6 +16,7 @@ const TYPES = {
 
 export async function serve(root, prefix = "/") {
   const requests = [];
+  const zipped = new Map();
   const server = createServer(async (req, res) => {
     requests.push(req.url);
     let path = decodeURIComponent(new URL(req.url, "http://x").pathname);
@@ -29,7 +33,15 @@ export async function serve(root, prefix = "/") {
     }
     try {
       const body = await readFile(file);
-      res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream" });
+      const headers = { "content-type": TYPES[extname(file)] ?? "application/octet-stream" };
+      if (extname(file) in TYPES && /\bgzip\b/.test(req.headers["accept-encoding"] ?? "")) {
+        if (!zipped.has(file)) zipped.set(file, gzipSync(body));
+        headers["content-encoding"] = "gzip";
+        res.writeHead(200, headers);
+        res.end(zipped.get(file));
+        return;
+      }
+      res.writeHead(200, headers);
       res.end(body);
     } catch {
       res.writeHead(404).end();

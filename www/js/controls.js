@@ -5,7 +5,7 @@
 
 const $ = (id) => document.getElementById(id);
 // Address keys that shape the page, not the run (see embed.js).
-export const PAGE_OPTIONS = ["view", "hide", "autoplay", "compact", "origin"];
+export const PAGE_OPTIONS = ["view", "hide", "autoplay", "compact", "origin", "adapter"];
 const capitalised = (text) => text.charAt(0).toUpperCase() + text.slice(1);
 
 function fillSelect(select, entries) {
@@ -133,6 +133,11 @@ export class Controls {
       if (/^([0-9]|1[0-6])$/.test(workers)) this.workers = Number(workers);
       else notes.push(`The link's workers=${workers.slice(0, 20)} was not used: give a whole number from 0 to 16.`);
     }
+    // `adapter=any`: "best available" races even a software WebGPU adapter against the CPU
+    // (normally only a real GPU is raced), so the race can be seen on a machine without one.
+    const adapter = params.get("adapter");
+    this.raceAnyAdapter = adapter === "any";
+    if (adapter !== null && !this.raceAnyAdapter) notes.push(`The link's adapter=${adapter.slice(0, 20)} was not used: the one value is "any".`);
     // How an embedding course page shows this one (embed.js reads them): kept in the address.
     this.pageOptions = [...params].filter(([key]) => PAGE_OPTIONS.includes(key));
     const values = this.wasm.defaultSettings(this.preset.value);

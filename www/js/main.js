@@ -22,6 +22,7 @@ if (embed.notes) {
   controls.linkNotes = [controls.linkNotes, embed.notes].filter(Boolean).join(" ");
   views.showMessage(controls.linkNotes);
 }
+wasm.countSoftwareAdapter(controls.raceAnyAdapter);
 const player = new Player(wasm, views, controls);
 new Downloads(player, controls, views);
 new EmbedBridge(embed, player, controls);

@@ -1,30 +1,37 @@
-//! Choosing where the tensors live: WebGPU when the browser has a usable adapter, the CPU
+//! Choosing where the tensors live: WebGPU when the browser has a usable adapter (and, for
+//! "best available", when it beats the CPU on a timed handful of steps: `probe.rs`), the CPU
 //! (burn's flex backend, compiled with wasm SIMD) otherwise.
 
 use bbb_core::burn::tensor::Device;
 use bbb_core::{Backend, NoiseSource};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use wasm_bindgen::prelude::*;
+
+use crate::probe::{race, Race};
 
 /// What the page asked for.
 #[wasm_bindgen]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BackendChoice {
-    /// WebGPU on a real GPU if the browser has one, else the CPU (a software WebGPU adapter is
-    /// slower than the CPU backend, so it is used only when chosen explicitly).
+    /// With a real GPU, the faster of WebGPU and the CPU on a few timed training steps; else the
+    /// CPU (a software WebGPU adapter is much slower than the CPU backend, so it is used only
+    /// when chosen explicitly).
     Auto = "auto",
     /// WebGPU (falls back to the CPU with a note if it cannot start).
     Webgpu = "webgpu",
-    /// The CPU.
+    /// The CPU, on burn's flex backend (the faster CPU path).
     Cpu = "cpu",
+    /// The CPU, on burn's ndarray backend (the project's named fallback, kept for comparison).
+    Ndarray = "ndarray",
 }
 
 impl BackendChoice {
     /// Every choice, in the order the page lists them.
-    pub const ALL: [BackendChoice; 3] = [
+    pub const ALL: [BackendChoice; 4] = [
         BackendChoice::Auto,
         BackendChoice::Webgpu,
         BackendChoice::Cpu,
+        BackendChoice::Ndarray,
     ];
 
     /// The name a link's address uses.
@@ -33,6 +40,7 @@ impl BackendChoice {
             BackendChoice::Auto => "auto",
             BackendChoice::Webgpu => "webgpu",
             BackendChoice::Cpu => "cpu",
+            BackendChoice::Ndarray => "ndarray",
             _ => "auto",
         }
     }
@@ -42,6 +50,7 @@ impl BackendChoice {
         match self {
             BackendChoice::Auto => "best available",
             BackendChoice::Webgpu => "WebGPU",
+            BackendChoice::Ndarray => "CPU (ndarray)",
             _ => "CPU",
         }
     }
@@ -50,6 +59,15 @@ impl BackendChoice {
 thread_local! {
     // burn's wgpu runtime starts once per page; later sessions reuse its device.
     static WEBGPU: RefCell<Option<Device>> = const { RefCell::new(None) };
+    // Whether "best available" treats a software adapter as a real GPU (tests of the race).
+    static SOFTWARE_COUNTS: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Lets "best available" race a software WebGPU adapter against the CPU as if it were a real
+/// GPU (the address's `adapter=any`): how the race is tested on machines without a GPU.
+#[wasm_bindgen(js_name = countSoftwareAdapter)]
+pub fn count_software_adapter(on: bool) {
+    SOFTWARE_COUNTS.with(|c| c.set(on));
 }
 
 /// What `navigator.gpu.requestAdapter()` gives.
@@ -130,6 +148,8 @@ pub struct Opened {
     pub backend: Backend,
     pub noise: NoiseSource,
     pub note: Option<String>,
+    /// The race "best available" ran, when it ran one.
+    pub race: Option<Race>,
 }
 
 /// Opens the backend the page asked for, falling back to the CPU when WebGPU cannot start.
@@ -140,11 +160,25 @@ pub async fn open(choice: BackendChoice) -> Opened {
         backend: Backend::Flex,
         noise: NoiseSource::Host,
         note,
+        race: None,
     };
     if choice == BackendChoice::Cpu {
         return cpu(None);
     }
-    match adapter().await {
+    if choice == BackendChoice::Ndarray {
+        return Opened {
+            device: Backend::Ndarray
+                .cpu_device()
+                .expect("ndarray is compiled in"),
+            backend: Backend::Ndarray,
+            ..cpu(None)
+        };
+    }
+    let found = match adapter().await {
+        Adapter::Software if SOFTWARE_COUNTS.with(Cell::get) => Adapter::Hardware,
+        found => found,
+    };
+    match found {
         Adapter::Missing => return cpu(Some(NO_ADAPTER.into())),
         // A software adapter trains ~40 times slower than the CPU backend (measured with
         // tests/wasm/src/bench.rs on SwiftShader), so "auto" skips it; an explicit choice wins.
@@ -153,13 +187,31 @@ pub async fn open(choice: BackendChoice) -> Opened {
         }
         _ => {}
     }
-    match webgpu_device().await {
-        Ok(device) => Opened {
-            device,
-            backend: Backend::Wgpu,
-            noise: NoiseSource::Device,
-            note: None,
+    let device = match webgpu_device().await {
+        Ok(device) => device,
+        Err(why) => return cpu(Some(format!("{why}; training on the CPU instead"))),
+    };
+    let webgpu = |note, race| Opened {
+        device: device.clone(),
+        backend: Backend::Wgpu,
+        noise: NoiseSource::Device,
+        note,
+        race,
+    };
+    if choice != BackendChoice::Auto {
+        return webgpu(None, None);
+    }
+    // A real GPU is not always the faster: time both and keep the winner.
+    let cpu_device = Backend::Flex.cpu_device().expect("flex is compiled in");
+    match race(device.clone(), cpu_device).await {
+        Ok(r) if r.webgpu_wins() => webgpu(Some(r.note()), Some(r)),
+        Ok(r) => Opened {
+            race: Some(r),
+            ..cpu(Some(r.note()))
         },
-        Err(why) => cpu(Some(format!("{why}; training on the CPU instead"))),
+        Err(why) => webgpu(
+            Some(format!("the timing of both backends failed ({why})")),
+            None,
+        ),
     }
 }

@@ -10,10 +10,11 @@ mod edit;
 mod eval_worker;
 mod export;
 mod js;
+mod probe;
 mod session;
 mod settings;
 
-pub use backend::{webgpu_adapter_available, BackendChoice};
+pub use backend::{count_software_adapter, webgpu_adapter_available, BackendChoice};
 pub use edit::edit_data;
 pub use eval_worker::EvalWorker;
 pub use session::Session;

@@ -15,6 +15,7 @@ use web_sys::HtmlCanvasElement;
 use crate::backend::{open, BackendChoice, Opened};
 use crate::draw;
 use crate::js::{error, now_ms, num, object};
+use crate::probe::Race;
 use crate::settings::config_from;
 
 /// Draws the data of `settings` before any backend has started (the page's first plot).
@@ -38,6 +39,8 @@ pub struct Session {
     error: Option<String>,
     /// The preset the settings started from (a saved posterior records it).
     pub(crate) preset: Preset,
+    /// The timing race "best available" ran to choose the backend, if it ran one.
+    race: Option<Race>,
 }
 
 /// `settings.preset` (the quick preset when absent).
@@ -132,6 +135,16 @@ impl Session {
             gp: None,
             error: None,
             preset,
+            race: opened.race,
+        })
+    }
+
+    /// Milliseconds per training step on each backend, `{ webgpu, cpu }`, when "best
+    /// available" timed both to choose (a real GPU, or `countSoftwareAdapter(true)`); else `null`.
+    #[wasm_bindgen(getter)]
+    pub fn race(&self) -> JsValue {
+        self.race.map_or(JsValue::NULL, |r| {
+            object(&[("webgpu", num(r.webgpu_ms)), ("cpu", num(r.cpu_ms))])
         })
     }
 
@@ -201,13 +214,15 @@ impl Session {
         Ok(self.progress_object(true))
     }
 
-    /// Hands each epoch's evaluation to the page's workers (`true`, CPU runs only) or computes
+    /// Hands each epoch's evaluation to the page's workers (`true`, flex runs only) or computes
     /// it in the training steps (`false`; a job already handed out is then computed here).
     /// Says whether workers are used.
     #[wasm_bindgen(js_name = useWorkers)]
     pub fn use_workers(&mut self, on: bool) -> bool {
+        // The workers compute on flex: an ndarray run evaluates in its own steps, so that
+        // every number of it comes from ndarray.
         self.trainer
-            .set_outside_evaluation(on && self.backend != Backend::Wgpu)
+            .set_outside_evaluation(on && self.backend == Backend::Flex)
     }
 
     /// The evaluation job for the workers, `{ epoch, params, batches }`, or `null`.

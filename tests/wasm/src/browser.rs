@@ -3,7 +3,7 @@
 //! named `cpu_fallback_*` need Chromium without it (no adapter). `scripts/test` runs each set in
 //! the matching browser.
 
-use bbb_web::{webgpu_adapter_available, BackendChoice, Session};
+use bbb_web::{count_software_adapter, webgpu_adapter_available, BackendChoice, Session};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -292,7 +292,26 @@ fn the_form_comes_from_the_settings_table() {
         get(&presets.get(0), "label").as_string().unwrap(),
         "quick (10 + 80 epochs)"
     );
-    assert_eq!(bbb_web::backend_list().length(), 3);
+    let names: Vec<String> = bbb_web::backend_list()
+        .iter()
+        .map(|b| get(&b, "name").as_string().unwrap())
+        .collect();
+    assert_eq!(names, ["auto", "webgpu", "cpu", "ndarray"]);
+}
+
+/// burn's ndarray backend, the CPU fallback the project names, trains in the browser too (the
+/// page's `backend=ndarray`), and its evaluations stay on ndarray (no workers, which run flex).
+#[wasm_bindgen_test]
+async fn ndarray_session_trains_to_the_end() {
+    let mut s = Session::create(tiny(), BackendChoice::Ndarray)
+        .await
+        .map_err(message)
+        .unwrap();
+    assert_eq!(s.backend_label(), "CPU (ndarray, wasm SIMD)");
+    assert!(!s.use_workers(true), "workers compute on flex");
+    run_to_end(&mut s).await;
+    assert_learned(get(&s.metrics(), "testRmse").as_f64().unwrap());
+    assert_eq!(get(&s.summary(), "backend").as_string().unwrap(), "ndarray");
 }
 
 #[wasm_bindgen_test]
@@ -353,4 +372,33 @@ async fn webgpu_software_adapter_is_skipped_by_auto() {
     assert_eq!(s.backend(), "cpu", "note: {:?}", s.note());
     let note = s.note().expect("the page says why it chose the CPU");
     assert!(note.contains("software fallback"), "{note}");
+    assert!(s.race().is_null(), "no race without a real GPU");
+}
+
+/// "Best available" with a GPU times both backends and keeps the faster; the switch lets the
+/// software adapter stand in for a real GPU.
+#[wasm_bindgen_test]
+async fn webgpu_best_available_races_both_backends_when_the_adapter_counts() {
+    count_software_adapter(true);
+    let created = Session::create(tiny(), BackendChoice::Auto).await;
+    count_software_adapter(false);
+    let s = created.map_err(message).unwrap();
+    let race = s.race();
+    let (webgpu, cpu) = (
+        get(&race, "webgpu").as_f64().unwrap(),
+        get(&race, "cpu").as_f64().unwrap(),
+    );
+    assert!(webgpu > 0.0 && cpu > 0.0, "{webgpu} {cpu}");
+    let faster = if webgpu < cpu { "webgpu" } else { "cpu" };
+    assert_eq!(
+        s.backend(),
+        faster,
+        "WebGPU {webgpu} ms, CPU {cpu} ms per step"
+    );
+    let note = s.note().unwrap();
+    assert!(
+        note.contains(&format!("WebGPU {webgpu:.1} ms, CPU {cpu:.1} ms")),
+        "{note}"
+    );
+    web_sys::console::log_1(&format!("race: {note}").into());
 }
