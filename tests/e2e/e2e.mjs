@@ -103,7 +103,7 @@ async function checkPredictiveInk(page, label) {
 }
 
 // The figures of the posterior, each by the colours of its own elements, and their numbers.
-async function checkPosteriorFigures(page, label) {
+async function checkPosteriorFigures(page, label, short = false) {
   const prior = await colouredPixels(page, "plot-before", PURPLE_RGB, 30);
   const initial = await colouredPixels(page, "plot-before", BROWN_RGB, 30);
   check(prior > 4_000 && initial > 2_000, `${label} prior (${prior}) and initial (${initial}) functions drawn`);
@@ -118,7 +118,9 @@ async function checkPosteriorFigures(page, label) {
     await num("coverage-weights"), await num("coverage-total"), await num("noise-hat"), await num("crps"),
   ];
   check(w95 > 0 && t95 > w95 && t95 <= 1, `${label} 95 % coverage: weights only ${w95}, with noise ${t95}`);
-  check(noise > 0.05 && noise < 0.15 && crps > 0, `${label} noise estimate ${noise}, CRPS ${crps}`);
+  // A shortened run (two epochs) fits loosely: its noise estimate need only stay below the
+  // targets' own spread (about 0.93).
+  check(noise > 0.05 && noise < (short ? 0.93 : 0.15) && crps > 0, `${label} noise estimate ${noise}, CRPS ${crps}`);
   // New networks: the figure changes, the numbers stay.
   const sum = await canvasSum(page, "plot-predictive");
   const shown = await text(page, "coverage-total");
@@ -615,7 +617,7 @@ async function bestAvailableRace(browser, server, label) {
   const shown = await text(page, "backend");
   // "WebGPU 3.2 ms, CPU 20.1 ms per step", or "WebGPU over 300 ms (…), CPU …" when its first
   // step outran the budget.
-  const m = note.match(/WebGPU (over )?([0-9.]+) ms[^,]*, CPU ([0-9.]+) ms per step/);
+  const m = note.match(/WebGPU (over )?([0-9.]+) ms[^,]*, CPU ([0-9.]+) ms[^,;]* per step/);
   const faster = m && (!m[1] && Number(m[2]) < Number(m[3]) ? "WebGPU" : "CPU");
   check(m !== null && shown.startsWith(faster) && page.url().includes("adapter=any"),
     `${label} best available raced both (${m ? m[0] : note}) and shows ${shown}; ready in ${secs.toFixed(1)} s`);
@@ -869,7 +871,7 @@ async function runOnce(backend) {
       check(n > 5_000, `${label} ${id} has drawn (${n} inked pixels)`);
     }
     await checkPredictiveInk(page, label);
-    await checkPosteriorFigures(page, label);
+    await checkPosteriorFigures(page, label, short);
     const gpPx = await colouredPixels(page, "plot-predictive", GP_RGB, 40);
     check(gpPx > 200, `${label} the Gaussian process's outline is drawn (${gpPx} pixels)`);
     const gpCost = await page.locator('[data-testid="costs"] tr[data-name="Gaussian process: fit, predict, draw"]').getAttribute("data-mean");

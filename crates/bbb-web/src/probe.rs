@@ -18,13 +18,38 @@ pub const BUDGET_MS: f64 = 300.0;
 /// The most steps timed per backend.
 const MAX_STEPS: usize = 7;
 
-/// Milliseconds per training step on `device`, from steps that fit in `budget_ms` (the first one,
-/// which compiles the GPU's kernels, only when it is the only one that fits).
-pub async fn ms_per_step(
+/// One backend's time: milliseconds per training step from the steps after the first that fit
+/// in the budget, or the first step's own time (start-up costs such as compiling the GPU's
+/// kernels included) when it was the only one.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Timing {
+    /// Milliseconds per step (infinite: no step finished within the budget).
+    pub ms: f64,
+    /// Whether only the first step fitted.
+    pub first_only: bool,
+}
+
+impl Timing {
+    fn words(&self, name: &str) -> String {
+        if !self.ms.is_finite() {
+            format!("{name} over {BUDGET_MS:.0} ms (its first step did not finish in time)")
+        } else if self.first_only {
+            format!(
+                "{name} {:.1} ms (first step only: start-up included)",
+                self.ms
+            )
+        } else {
+            format!("{name} {:.1} ms", self.ms)
+        }
+    }
+}
+
+/// Times training steps on `device` within `budget_ms`.
+pub async fn time_steps(
     device: Device,
     noise: NoiseSource,
     budget_ms: f64,
-) -> Result<f64, String> {
+) -> Result<Timing, String> {
     let mut trainer = Trainer::new(Config::quick(), device, noise).map_err(|e| e.to_string())?;
     let start = now_ms();
     let (mut steps, mut first) = (0, 0.0);
@@ -43,24 +68,27 @@ pub async fn ms_per_step(
             elapsed
         };
         if steps == MAX_STEPS || elapsed + per_step > budget_ms {
-            return Ok(per_step);
+            return Ok(Timing {
+                ms: per_step,
+                first_only: steps == 1,
+            });
         }
     }
 }
 
-/// What the race found: milliseconds per step on each backend.
+/// What the race found.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Race {
-    /// WebGPU's time per step (infinite: no step finished within the budget).
-    pub webgpu_ms: f64,
-    /// The CPU's time per step.
-    pub cpu_ms: f64,
+    /// WebGPU's time.
+    pub webgpu: Timing,
+    /// The CPU's time.
+    pub cpu: Timing,
 }
 
 impl Race {
     /// Whether WebGPU won.
     pub fn webgpu_wins(&self) -> bool {
-        self.webgpu_ms < self.cpu_ms
+        self.webgpu.ms < self.cpu.ms
     }
 
     /// What the page says about it.
@@ -70,15 +98,11 @@ impl Race {
         } else {
             ("the CPU", "WebGPU")
         };
-        let webgpu = if self.webgpu_ms.is_finite() {
-            format!("WebGPU {:.1} ms", self.webgpu_ms)
-        } else {
-            format!("WebGPU over {BUDGET_MS:.0} ms (its first step did not finish in time)")
-        };
         format!(
-            "best available timed the same training steps on both: {webgpu}, CPU {:.1} ms per \
-             step; {winner} is faster here than {loser}",
-            self.cpu_ms
+            "best available timed the same training steps on both: {}, {} per step; {winner} is \
+             faster here than {loser}",
+            self.webgpu.words("WebGPU"),
+            self.cpu.words("CPU")
         )
     }
 }
@@ -86,12 +110,25 @@ impl Race {
 /// Times both devices within [`BUDGET_MS`]: the CPU in half of it, WebGPU in what is left.
 pub async fn race(webgpu: Device, cpu: Device) -> Result<Race, String> {
     let start = now_ms();
-    let cpu_ms = ms_per_step(cpu, NoiseSource::Host, BUDGET_MS / 2.0).await?;
+    let cpu = time_steps(cpu, NoiseSource::Host, BUDGET_MS / 2.0).await?;
     let left = (BUDGET_MS - (now_ms() - start)).max(1.0);
-    let webgpu_ms = within(left, ms_per_step(webgpu, NoiseSource::Device, left))
-        .await?
-        .unwrap_or(f64::INFINITY);
-    Ok(Race { webgpu_ms, cpu_ms })
+    // A JS promise carries one number: a first step alone comes back negative.
+    let timed = async move {
+        time_steps(webgpu, NoiseSource::Device, left)
+            .await
+            .map(|t| if t.first_only { -t.ms } else { t.ms })
+    };
+    let webgpu = match within(left, timed).await? {
+        Some(ms) => Timing {
+            ms: ms.abs(),
+            first_only: ms < 0.0,
+        },
+        None => Timing {
+            ms: f64::INFINITY,
+            first_only: true,
+        },
+    };
+    Ok(Race { webgpu, cpu })
 }
 
 /// `work`'s result if it comes within `ms` milliseconds, else `None` (the work is left to

@@ -144,7 +144,7 @@ impl Session {
     #[wasm_bindgen(getter)]
     pub fn race(&self) -> JsValue {
         self.race.map_or(JsValue::NULL, |r| {
-            object(&[("webgpu", num(r.webgpu_ms)), ("cpu", num(r.cpu_ms))])
+            object(&[("webgpu", num(r.webgpu.ms)), ("cpu", num(r.cpu.ms))])
         })
     }
 

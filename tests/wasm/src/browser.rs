@@ -384,20 +384,28 @@ async fn webgpu_best_available_races_both_backends_when_the_adapter_counts() {
     count_software_adapter(false);
     let s = created.map_err(message).unwrap();
     let race = s.race();
-    let (webgpu, cpu) = (
-        get(&race, "webgpu").as_f64().unwrap(),
-        get(&race, "cpu").as_f64().unwrap(),
+    // WebGPU's time is null when its first step (compiling the kernels) outran the budget.
+    let webgpu = get(&race, "webgpu").as_f64();
+    let cpu = get(&race, "cpu").as_f64().unwrap();
+    assert!(
+        cpu > 0.0 && webgpu.is_none_or(|w| w > 0.0),
+        "{webgpu:?} {cpu}"
     );
-    assert!(webgpu > 0.0 && cpu > 0.0, "{webgpu} {cpu}");
-    let faster = if webgpu < cpu { "webgpu" } else { "cpu" };
+    let faster = match webgpu {
+        Some(w) if w < cpu => "webgpu",
+        _ => "cpu",
+    };
     assert_eq!(
         s.backend(),
         faster,
-        "WebGPU {webgpu} ms, CPU {cpu} ms per step"
+        "WebGPU {webgpu:?} ms, CPU {cpu} ms per step"
     );
     let note = s.note().unwrap();
+    let webgpu_words = webgpu.map_or("WebGPU over 300 ms".to_string(), |w| {
+        format!("WebGPU {w:.1} ms")
+    });
     assert!(
-        note.contains(&format!("WebGPU {webgpu:.1} ms, CPU {cpu:.1} ms")),
+        note.contains(&webgpu_words) && note.contains(&format!("CPU {cpu:.1} ms")),
         "{note}"
     );
     web_sys::console::log_1(&format!("race: {note}").into());
