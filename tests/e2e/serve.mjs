@@ -12,6 +12,7 @@ const TYPES = {
   ".wasm": "application/wasm",
   ".css": "text/css",
   ".png": "image/png",
+  ".json": "application/json",
 };
 
 export async function serve(root, prefix = "/") {

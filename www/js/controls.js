@@ -288,6 +288,13 @@ export class Controls {
     if (key === this.committed) return;
     this.committed = key;
     this.writeHash();
+    // WebGPU and ndarray live in the whole module: a page that loaded the CPU-only one starts
+    // again from the address (which now holds every setting) to load it.
+    if (!this.wasm.backendInModule(this.backendChoice())) {
+      this.views.showMessage("Loading the module with WebGPU and ndarray…");
+      location.reload();
+      return;
+    }
     this.onChange();
   }
 

@@ -1,23 +1,35 @@
-// Trunk's initializer for the wasm module: the header's progress bar while the module
-// downloads, then out of the way. A module that cannot load leaves a sentence saying so.
+// The header's loading line: a progress bar while the wasm module downloads (www/js/module.js),
+// then out of the way. A module that cannot load leaves a sentence saying so.
 
-export default function loading() {
-  const line = () => document.getElementById("loading");
-  return {
-    onStart() {
-      line().querySelector("progress").removeAttribute("value");
-    },
-    onProgress({ current, total }) {
-      const el = line();
-      if (!total) return;
-      el.querySelector("progress").value = Math.round((100 * current) / total);
-      el.querySelector("span").textContent = `${(current / 2 ** 20).toFixed(1)} of ${(total / 2 ** 20).toFixed(1)} MB`;
-    },
-    onSuccess() {
-      line().hidden = true;
-    },
-    onFailure(reason) {
-      line().textContent = `The training code could not be loaded (${reason?.message ?? reason}). Reload the page to try again.`;
-    },
-  };
+const MB = 2 ** 20;
+
+export class Loading {
+  constructor() {
+    this.line = document.getElementById("loading");
+    this.bar = this.line.querySelector("progress");
+    this.words = this.line.querySelector("span");
+  }
+
+  start(kind, total) {
+    this.total = total;
+    this.bar.value = 0;
+    this.line.dataset.module = kind;
+  }
+
+  progress(current) {
+    if (!this.total) return;
+    // The total is the uncompressed size and the count is of uncompressed bytes, whatever the
+    // server's compression.
+    this.bar.value = Math.min(100, Math.round((100 * current) / this.total));
+    this.words.textContent = `${(current / MB).toFixed(1)} of ${(this.total / MB).toFixed(1)} MB`;
+  }
+
+  done() {
+    this.line.hidden = true;
+  }
+
+  failed(reason) {
+    this.line.hidden = false;
+    this.line.textContent = `The training code could not be loaded (${reason?.message ?? reason}). Reload the page to try again.`;
+  }
 }

@@ -1,21 +1,15 @@
-// Entry point: waits for the wasm module Trunk loads, then wires controls, views, player, the
-// downloads and (inside a course page) the embedding bridge.
+// Entry point: loads the wasm module this visit needs (module.js), then wires controls, views,
+// player, the downloads and (inside a course page) the embedding bridge.
 import { Controls } from "./controls.js";
 import { Views } from "./views.js";
 import { Player } from "./player.js";
 import { Downloads } from "./downloads.js";
 import { EmbedBridge, applyLayout, readEmbedOptions } from "./embed.js";
-
-function bindings() {
-  if (window.wasmBindings) return Promise.resolve(window.wasmBindings);
-  return new Promise((resolve) =>
-    addEventListener("TrunkApplicationStarted", () => resolve(window.wasmBindings), { once: true }),
-  );
-}
+import { loadModule, neededModule } from "./module.js";
 
 const embed = readEmbedOptions(location.hash);
 applyLayout(embed);
-const wasm = await bindings();
+const wasm = await loadModule(await neededModule(location.hash));
 const views = new Views(wasm);
 const controls = new Controls(wasm, views);
 if (embed.notes) {

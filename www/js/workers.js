@@ -5,14 +5,9 @@
 // SharedArrayBuffer is needed, so hosting and iframe embedding keep working; where workers
 // cannot start, the page evaluates in its own training steps.
 
-const LOAD_TIMEOUT_MS = 30_000;
+import { moduleUrls } from "./module.js";
 
-// The addresses of the module Trunk built (its preload links), or null.
-function moduleUrls() {
-  const glue = document.querySelector('link[rel="modulepreload"][href*="bbb-web"]')?.href;
-  const wasm = document.querySelector('link[rel="preload"][href$=".wasm"]')?.href;
-  return glue && wasm ? { glue, wasm } : null;
-}
+const LOAD_TIMEOUT_MS = 30_000;
 
 function timeout(ms, what) {
   return new Promise((_, reject) => setTimeout(() => reject(new Error(`${what} took over ${ms / 1000} s`)), ms));
@@ -21,15 +16,16 @@ function timeout(ms, what) {
 export class EvalWorkers {
   // Starts `count` workers and loads the module in each; null when that cannot be done here.
   static async start(count) {
-    const urls = moduleUrls();
-    if (!urls || !(count >= 1) || typeof Worker === "undefined") return null;
+    if (!(count >= 1) || typeof Worker === "undefined") return null;
     const workers = [];
     try {
       for (let i = 0; i < count; i++) {
         workers.push(new Worker(new URL("./eval-worker.js", import.meta.url), { type: "module" }));
       }
       const pool = new EvalWorkers(workers);
-      await Promise.race([pool.all({ type: "load", ...urls }), timeout(LOAD_TIMEOUT_MS, "loading the workers")]);
+      // The workers compute on flex: the CPU-only module, whichever module the page has.
+      const { glue, wasm } = await moduleUrls("cpu");
+      await Promise.race([pool.all({ type: "load", glue, wasm }), timeout(LOAD_TIMEOUT_MS, "loading the workers")]);
       return pool;
     } catch (e) {
       for (const w of workers) w.terminate();

@@ -4,7 +4,7 @@
 
 use bbb_core::burn::tensor::Device;
 use bbb_core::{Backend, NoiseSource};
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use wasm_bindgen::prelude::*;
 
 use crate::probe::{race, Race};
@@ -56,9 +56,23 @@ impl BackendChoice {
     }
 }
 
+/// Whether the module the page loaded can run this choice (`"webgpu"` and `"ndarray"` are
+/// only in the whole module; the CPU-only one has flex alone). The page loads the whole module
+/// when a choice needs it.
+#[wasm_bindgen(js_name = backendInModule)]
+pub fn backend_in_module(name: &str) -> bool {
+    let webgpu = cfg!(feature = "wgpu");
+    let ndarray = cfg!(feature = "ndarray");
+    name == "auto"
+        || name == "cpu"
+        || (name == "webgpu" && webgpu)
+        || (name == "ndarray" && ndarray)
+}
+
 thread_local! {
     // burn's wgpu runtime starts once per page; later sessions reuse its device.
-    static WEBGPU: RefCell<Option<Device>> = const { RefCell::new(None) };
+    #[cfg(feature = "wgpu")]
+    static WEBGPU: std::cell::RefCell<Option<Device>> = const { std::cell::RefCell::new(None) };
     // Whether "best available" treats a software adapter as a real GPU (tests of the race).
     static SOFTWARE_COUNTS: Cell<bool> = const { Cell::new(false) };
 }
@@ -126,6 +140,12 @@ fn navigator_gpu() -> Option<JsValue> {
     (!gpu.is_undefined() && !gpu.is_null()).then_some(gpu)
 }
 
+#[cfg(not(feature = "wgpu"))]
+async fn webgpu_device() -> Result<Device, String> {
+    Err("WebGPU is not in the CPU-only module this page loaded".into())
+}
+
+#[cfg(feature = "wgpu")]
 async fn webgpu_device() -> Result<Device, String> {
     if let Some(d) = WEBGPU.with(|w| w.borrow().clone()) {
         return Ok(d);
@@ -141,6 +161,9 @@ async fn webgpu_device() -> Result<Device, String> {
 const NO_ADAPTER: &str = "this browser offers no WebGPU adapter; training on the CPU instead";
 const SOFTWARE_ADAPTER: &str = "this browser's WebGPU is a software fallback, much slower than \
      the CPU backend, so training runs on the CPU (choose WebGPU to use it anyway)";
+
+const NO_NDARRAY: &str = "ndarray is not in the CPU-only module this page loaded; training on \
+     flex instead";
 
 /// An open backend: the device, its name, and a note when the choice had to fall back.
 pub struct Opened {
@@ -166,12 +189,13 @@ pub async fn open(choice: BackendChoice) -> Opened {
         return cpu(None);
     }
     if choice == BackendChoice::Ndarray {
-        return Opened {
-            device: Backend::Ndarray
-                .cpu_device()
-                .expect("ndarray is compiled in"),
-            backend: Backend::Ndarray,
-            ..cpu(None)
+        return match Backend::Ndarray.cpu_device() {
+            Some(device) => Opened {
+                device,
+                backend: Backend::Ndarray,
+                ..cpu(None)
+            },
+            None => cpu(Some(NO_NDARRAY.into())),
         };
     }
     let found = match adapter().await {

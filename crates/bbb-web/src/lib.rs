@@ -14,7 +14,9 @@ mod probe;
 mod session;
 mod settings;
 
-pub use backend::{count_software_adapter, webgpu_adapter_available, BackendChoice};
+pub use backend::{
+    backend_in_module, count_software_adapter, webgpu_adapter_available, BackendChoice,
+};
 pub use edit::edit_data;
 pub use eval_worker::EvalWorker;
 pub use session::Session;

@@ -1,0 +1,83 @@
+// The page's wasm module comes in two builds (dist/modules.json, written at build time by
+// scripts/modules-manifest): "cpu", flex alone, small; and "full", flex with ndarray and WebGPU.
+// A visit downloads one: the full module only when the address asks for WebGPU or ndarray, or
+// when "best available" could use the browser's WebGPU adapter (a real one, or any with
+// adapter=any: the same rule as crates/bbb-web/src/backend.rs, which decides the backend once
+// the module runs). The evaluation workers always load the CPU module: they compute on flex.
+
+import { Loading } from "./loading.js";
+
+const ADAPTER_WAIT_MS = 2000;
+let manifest = null;
+
+function modules() {
+  manifest ??= fetch(new URL("modules.json", document.baseURI)).then((r) => {
+    if (!r.ok) throw new Error(`modules.json: ${r.status} ${r.statusText}`);
+    return r.json();
+  });
+  return manifest;
+}
+
+// Absolute addresses of one build's glue and module, and its uncompressed size.
+export async function moduleUrls(kind) {
+  const m = (await modules())[kind];
+  return { glue: new URL(m.js, document.baseURI).href, wasm: new URL(m.wasm, document.baseURI).href, bytes: m.bytes };
+}
+
+// Whether the browser has a WebGPU adapter that "best available" would race against the CPU.
+async function usableAdapter(anyAdapter) {
+  if (!navigator.gpu) return false;
+  const wait = new Promise((resolve) => setTimeout(() => resolve(null), ADAPTER_WAIT_MS));
+  const adapter = await Promise.race([navigator.gpu.requestAdapter().catch(() => null), wait]);
+  if (!adapter) return false;
+  const fallback = adapter.info?.isFallbackAdapter ?? adapter.isFallbackAdapter ?? false;
+  return !fallback || anyAdapter;
+}
+
+// "cpu" or "full", from the address (#backend=…, adapter=any) and the browser.
+export async function neededModule(hash) {
+  const params = new URLSearchParams(hash.slice(1));
+  const backend = params.get("backend");
+  if (backend === "webgpu" || backend === "ndarray") return "full";
+  if (backend === "cpu") return "cpu";
+  return (await usableAdapter(params.get("adapter") === "any")) ? "full" : "cpu";
+}
+
+// Downloads, compiles and starts one build, moving the header's loading bar as the bytes come.
+// Resolves to the module's exports, with `moduleKind` ("cpu" | "full") added.
+export async function loadModule(kind) {
+  const loading = new Loading();
+  try {
+    const { glue, wasm, bytes } = await moduleUrls(kind);
+    loading.start(kind, bytes);
+    const response = fetch(wasm).then((r) => {
+      if (!r.ok) throw new Error(`${r.status} ${r.statusText}`);
+      return new Response(counted(r.body, (n) => loading.progress(n)), { headers: r.headers, status: r.status });
+    });
+    const bindings = await import(glue);
+    await bindings.default({ module_or_path: response });
+    loading.done();
+    return { ...bindings, moduleKind: kind };
+  } catch (e) {
+    loading.failed(e);
+    throw e;
+  }
+}
+
+// The same bytes, reporting the running count as they pass.
+function counted(body, report) {
+  const reader = body.getReader();
+  let seen = 0;
+  return new ReadableStream({
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (done) return controller.close();
+      seen += value.byteLength;
+      report(seen);
+      controller.enqueue(value);
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  });
+}
