@@ -796,6 +796,21 @@ async function priorRedraw(browser, server, label) {
 // The quick preset with the live figures off and on, and without the evaluation workers, twice
 // each, alternating, in one browser: what the live predictive, calibration and weight figures
 // cost, each figure's time per redraw, and what the workers gain.
+// Records the page's long tasks (over 50 ms) from its first script on.
+function observeLongTasks(page) {
+  return page.addInitScript(() => {
+    window.longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.longTasks.push([e.startTime, e.duration]);
+    }).observe({ type: "longtask" });
+  });
+}
+
+// The durations of the long tasks that started at or after `t0` (the page's clock).
+function longTasksSince(page, t0) {
+  return page.evaluate((from) => window.longTasks.filter(([t]) => t >= from).map(([, d]) => d), t0);
+}
+
 async function liveFiguresCost(browser, server) {
   const runs = { live: "live-views=1", still: "live-views=0", alone: "live-views=0&workers=0" };
   const times = { live: [], still: [], alone: [] };
@@ -804,12 +819,7 @@ async function liveFiguresCost(browser, server) {
   let costs = [];
   for (const kind of ["still", "live", "alone", "still", "live", "alone"]) {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await page.addInitScript(() => {
-      window.longTasks = [];
-      new PerformanceObserver((list) => {
-        for (const e of list.getEntries()) window.longTasks.push([e.startTime, e.duration]);
-      }).observe({ type: "longtask" });
-    });
+    await observeLongTasks(page);
     await page.goto(`${server.url}#preset=quick&backend=cpu&${runs[kind]}`);
     await waitStatus(page, "ready", 60_000);
     if (kind !== "alone") {
@@ -820,7 +830,7 @@ async function liveFiguresCost(browser, server) {
     await page.locator('[data-testid="train"]').click();
     await waitStatus(page, "done", 600_000);
     times[kind].push(Number((await page.locator("#elapsed").innerText()).replace(" s", "")));
-    const tasks = await page.evaluate((t0) => window.longTasks.filter(([t]) => t >= t0).map(([, d]) => d), start);
+    const tasks = await longTasksSince(page, start);
     longTasks[kind].push(`${tasks.length} (longest ${Math.max(0, ...tasks).toFixed(0)} ms)`);
     if (kind === "live") {
       costs = await page.locator('[data-testid="costs"] tr').evaluateAll((rows) =>
@@ -838,6 +848,58 @@ async function liveFiguresCost(browser, server) {
     `live figures ${longTasks.live.join(", ")}; without workers ${longTasks.alone.join(", ")}`);
   console.log(`cost per redraw: ${costs.join(", ")}`);
   check(costs.length >= 6, `costs of ${costs.length} figures and computations shown on the page`);
+}
+
+// How soon Pause shows during a run with live figures and workers (the defaults): six pauses at
+// scattered moments, each from the click's own time stamp (when the input reached the page, so a
+// busy main thread counts) to the next frame after the page's click handler ran. Reported; the
+// run must still resume and finish.
+async function pauseLatency(browser, server, label) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await page.goto(`${server.url}#preset=quick&backend=cpu`);
+  await waitStatus(page, "ready", 60_000);
+  await page.evaluate(() => {
+    window.pauseLatencies = [];
+    document.getElementById("pause").addEventListener("click", (e) => {
+      const t = e.timeStamp;
+      requestAnimationFrame(() => window.pauseLatencies.push(performance.now() - t));
+    });
+  });
+  await page.locator('[data-testid="train"]').click();
+  for (let i = 0; i < 6; i++) {
+    await page.waitForTimeout(300 + 250 * i);
+    if ((await text(page, "status")) === "done") break;
+    await page.locator('[data-testid="pause"]').click();
+    await waitStatus(page, "paused", 30_000);
+    await page.locator('[data-testid="train"]').click();
+  }
+  await waitStatus(page, "done", 600_000);
+  const ms = await page.evaluate(() => window.pauseLatencies);
+  const rmse = Number(await text(page, "metric-test-rmse"));
+  check(ms.length >= 1 && rmse > 0 && rmse <= 0.095,
+    `${label} paused ${ms.length} times during a run and finished it (test RMSE ${rmse.toFixed(4)})`);
+  console.log(`     Pause shown after ${ms.map((v) => v.toFixed(0)).join(", ")} ms (longest ${Math.max(...ms).toFixed(0)} ms; goal 100 ms)`);
+  await page.close();
+}
+
+// The full preset with the page's defaults (workers, live figures), Train to "done": the time
+// and the test RMSE, with the long tasks of the main thread. Run on request only
+// (`--just fullPreset`): it takes minutes.
+async function fullPreset(browser, server, label) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await observeLongTasks(page);
+  await page.goto(`${server.url}#preset=full&backend=cpu`);
+  await waitStatus(page, "ready", 60_000);
+  await page.waitForFunction(() => document.querySelector('[data-testid="workers"]').dataset.count !== "0", null, { timeout: 60_000 }).catch(() => {});
+  const start = await page.evaluate(() => performance.now());
+  await page.locator('[data-testid="train"]').click();
+  await waitStatus(page, "done", 1_800_000);
+  const secs = Number((await page.locator("#elapsed").innerText()).replace(" s", ""));
+  const rmse = Number(await text(page, "metric-test-rmse"));
+  const tasks = await longTasksSince(page, start);
+  check(rmse > 0 && rmse <= 0.095 && (await text(page, "diagnostics")) === "PASS",
+    `${label} full preset in ${secs.toFixed(1)} s, test RMSE ${rmse.toFixed(4)}; ${tasks.length} long tasks (longest ${Math.max(0, ...tasks).toFixed(0)} ms)`);
+  await page.close();
 }
 
 async function runOnce(backend) {
@@ -947,6 +1009,7 @@ async function runOnce(backend) {
     if (backend === "cpu") {
       await throttledFirstLoad(browser, server, label);
       await moduleSwitch(browser, server, label);
+      await pauseLatency(browser, server, label);
       await pageMatchesCli(browser, server, label);
       await embedHost(browser, server, label);
       await accessibility(browser, server, label);
@@ -985,7 +1048,7 @@ async function runOnce(backend) {
 // `--only webgpu`, the WebGPU one), for working on one of them without the whole run.
 async function runJust(names) {
   const checks = {
-    throttledFirstLoad, moduleSwitch, pageMatchesCli, embedHost, accessibility, ndarrayAgainstFlex,
+    throttledFirstLoad, moduleSwitch, pauseLatency, liveFiguresCost, fullPreset, pageMatchesCli, embedHost, accessibility, ndarrayAgainstFlex,
     bestAvailableRace, softwareAdapterLoadsCpuModule,
   };
   const server = await serve(process.env.DIST ?? join(root, "dist"), "/course/bbb/");

@@ -418,7 +418,11 @@ export class Player {
 
   async refreshPosterior(session, live) {
     const views = this.views;
-    await views.timed(live ? "live predictive" : "final predictive", () => session.refreshPredictive(live));
+    // A pass of draws at a time, the browser getting the main thread back between passes.
+    await views.timed(live ? "live predictive" : "final predictive", async () => {
+      session.startPredictive(live);
+      while (!(await session.predictiveStep(SLICE_MS))) await yieldToBrowser();
+    });
     await views.timed("weights read", () => session.refreshWeights());
     views.redraw(session, POSTERIOR_FIGURES);
     views.showMetrics(session.metrics());

@@ -9,13 +9,16 @@ use burn::tensor::{Device, Tensor, TensorData};
 use crate::calibration::{residual_sigma, total_std, Calibration};
 use crate::data::{linspace, target_fn, Dataset, N_FEATURES};
 use crate::events::TrainError;
-use crate::model::Regressor;
+use crate::model::{Posterior, Regressor};
 use crate::noise::Noise;
 use crate::regions::{self, ByRegion, Regions};
 use crate::settings::MAX_PREDICTIVE;
 
-/// Draws per batched pass, so memory stays small whatever the number of samples.
-const CHUNK: usize = 50;
+/// Draws per batched pass. Memory stays small whatever the number of samples, and one pass of
+/// the final predictive takes a few tens of milliseconds in the browser, so the page computes it
+/// a pass at a time and hands its main thread back between passes ([`PredictiveJob`]). The draws,
+/// and so every number, depend on this size, not on how many passes run at once.
+pub const CHUNK: usize = 8;
 
 /// Sampled networks kept whole for drawing (the first ones of the predictive's draws).
 pub const SHOWN_DRAWS: usize = 20;
@@ -55,6 +58,56 @@ pub struct Predictive {
     pub samples: usize,
 }
 
+/// `samples` weight draws of a model at some inputs, taken [`CHUNK`] draws per pass.
+pub struct Sampler {
+    posterior: Posterior,
+    features: Tensor<2>,
+    left: usize,
+    parts: Vec<Tensor<3>>,
+}
+
+impl Sampler {
+    /// Draws of `model` at `features` (standardised, [`N_FEATURES`] per input), none taken yet.
+    pub fn new(model: &Regressor, features: &[f32], device: &Device, samples: usize) -> Self {
+        let points = features.len() / N_FEATURES;
+        Sampler {
+            posterior: model.posterior(),
+            features: Tensor::from_data(
+                TensorData::new(features.to_vec(), [points, N_FEATURES]),
+                device,
+            ),
+            left: samples,
+            parts: Vec::new(),
+        }
+    }
+
+    /// Takes the next pass of draws from `noise`; true once every draw is taken.
+    pub fn step(&mut self, noise: &mut Noise) -> bool {
+        if self.left > 0 {
+            let s = self.left.min(CHUNK);
+            let pass = self
+                .posterior
+                .forward_untracked(self.features.clone(), s, noise);
+            self.parts.push(pass);
+            self.left -= s;
+        }
+        self.left == 0
+    }
+
+    /// Every draw, in standardised units, row-major `[samples, inputs]`.
+    pub async fn read(self) -> Result<Vec<f32>, TrainError> {
+        if self.parts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let data = Tensor::cat(self.parts, 0)
+            .into_data_async()
+            .await
+            .map_err(|e| TrainError(format!("could not read the sampled outputs back: {e:?}")))?;
+        data.try_into_vec_as::<f32>()
+            .map_err(|e| TrainError(format!("unexpected sampled outputs: {e:?}")))
+    }
+}
+
 /// `samples` weight draws of `model` at the inputs `x`, in standardised units, row-major
 /// `[samples, x.len()]`.
 pub async fn sample_outputs(
@@ -64,25 +117,9 @@ pub async fn sample_outputs(
     samples: usize,
     noise: &mut Noise,
 ) -> Result<Vec<f32>, TrainError> {
-    let points = features.len() / N_FEATURES;
-    let features = Tensor::<2>::from_data(
-        TensorData::new(features.to_vec(), [points, N_FEATURES]),
-        device,
-    );
-    let posterior = model.posterior();
-    let mut parts = Vec::new();
-    let mut left = samples;
-    while left > 0 {
-        let s = left.min(CHUNK);
-        parts.push(posterior.forward_untracked(features.clone(), s, noise));
-        left -= s;
-    }
-    let data = Tensor::cat(parts, 0)
-        .into_data_async()
-        .await
-        .map_err(|e| TrainError(format!("could not read the sampled outputs back: {e:?}")))?;
-    data.try_into_vec_as::<f32>()
-        .map_err(|e| TrainError(format!("unexpected sampled outputs: {e:?}")))
+    let mut sampler = Sampler::new(model, features, device, samples);
+    while !sampler.step(noise) {}
+    sampler.read().await
 }
 
 /// The posterior predictive of `model` at `points` inputs evenly spaced over the data's view, from
@@ -101,57 +138,109 @@ pub async fn predictive(
     noise: &mut Noise,
     noise_sigma: Option<f64>,
 ) -> Result<Predictive, TrainError> {
-    let (samples, points) = sizes;
-    let allowed = 2..=MAX_PREDICTIVE;
-    if !allowed.contains(&samples) || !allowed.contains(&points) {
-        return Err(TrainError(format!(
-            "the predictive needs 2 to {MAX_PREDICTIVE} draws and 2 to {MAX_PREDICTIVE} grid points"
-        )));
+    let mut job = PredictiveJob::start(model, data, device, sizes, noise_sigma)?;
+    while !job.step(noise) {}
+    job.finish(data).await
+}
+
+/// [`predictive`] a pass of [`CHUNK`] draws at a time: `start`, `step` until it says done,
+/// `finish`. The same noise stream gives the same predictive however the passes are spread.
+pub struct PredictiveJob {
+    sampler: Sampler,
+    grid: Vec<f64>,
+    /// Validation inputs among the sampled ones (none when the noise level is given).
+    n_val: usize,
+    samples: usize,
+    noise_sigma: Option<f64>,
+}
+
+impl PredictiveJob {
+    /// Checks the sizes and lays out the inputs: the grid, the validation split (when the noise
+    /// level is to be estimated), the test split.
+    pub fn start(
+        model: &Regressor,
+        data: &Dataset,
+        device: &Device,
+        sizes: (usize, usize),
+        noise_sigma: Option<f64>,
+    ) -> Result<Self, TrainError> {
+        let (samples, points) = sizes;
+        let allowed = 2..=MAX_PREDICTIVE;
+        if !allowed.contains(&samples) || !allowed.contains(&points) {
+            return Err(TrainError(format!(
+                "the predictive needs 2 to {MAX_PREDICTIVE} draws and 2 to {MAX_PREDICTIVE} grid points"
+            )));
+        }
+        let grid = linspace(data.view.0, data.view.1, points);
+        let val_x: &[f64] = if noise_sigma.is_some() {
+            &[]
+        } else {
+            &data.val.x
+        };
+        let inputs: Vec<f64> = grid
+            .iter()
+            .chain(val_x)
+            .chain(&data.test.x)
+            .copied()
+            .collect();
+        Ok(PredictiveJob {
+            sampler: Sampler::new(model, &data.scaler.features(&inputs), device, samples),
+            n_val: val_x.len(),
+            grid,
+            samples,
+            noise_sigma,
+        })
     }
-    let grid = linspace(data.view.0, data.view.1, points);
-    let val_x: &[f64] = if noise_sigma.is_some() {
-        &[]
-    } else {
-        &data.val.x
-    };
-    let inputs: Vec<f64> = grid
-        .iter()
-        .chain(val_x)
-        .chain(&data.test.x)
-        .copied()
-        .collect();
-    let scaler = &data.scaler;
-    let draws = sample_outputs(model, &scaler.features(&inputs), device, samples, noise).await?;
-    let columns = Columns::of(
-        &draws,
-        samples,
-        inputs.len(),
-        |y| scaler.unscale_y(y),
-        scaler.y_std,
-    );
-    let (n_grid, n_val) = (grid.len(), val_x.len());
-    let test = n_grid + n_val..inputs.len();
-    let noise_sigma = noise_sigma
-        .unwrap_or_else(|| residual_sigma(&data.val.y, &columns.mean[n_grid..n_grid + n_val]));
-    let calibration = Calibration::score(
-        &data.test.y,
-        &columns.mean[test.clone()],
-        &columns.std[test.clone()],
-        noise_sigma,
-    );
-    let by_region = regions::score(
-        &Regions::of(&data.train.x),
-        (&data.test.x, &data.test.y),
-        &columns.mean[test.clone()],
-        &columns.std[test],
-        noise_sigma,
-    );
-    let mut p = on_grid(&grid, &columns, n_grid, noise_sigma, calibration);
-    p.regions = by_region;
-    if !data.has_truth {
-        p.truth.clear();
+
+    /// Takes the next pass of draws; true once every draw is taken.
+    pub fn step(&mut self, noise: &mut Noise) -> bool {
+        self.sampler.step(noise)
     }
-    Ok(p)
+
+    /// Summarises the draws (call once `step` has said done): mean, bands, the sampled networks
+    /// shown, the noise level and the test split's scores.
+    pub async fn finish(self, data: &Dataset) -> Result<Predictive, TrainError> {
+        let (grid, n_val, samples, noise_sigma) =
+            (self.grid, self.n_val, self.samples, self.noise_sigma);
+        let draws = self.sampler.read().await?;
+        let n_grid = grid.len();
+        let n_inputs = n_grid + n_val + data.test.x.len();
+        if draws.len() != samples * n_inputs {
+            return Err(TrainError(
+                "the predictive was finished before its last pass".into(),
+            ));
+        }
+        let scaler = &data.scaler;
+        let columns = Columns::of(
+            &draws,
+            samples,
+            n_inputs,
+            |y| scaler.unscale_y(y),
+            scaler.y_std,
+        );
+        let test = n_grid + n_val..n_inputs;
+        let noise_sigma = noise_sigma
+            .unwrap_or_else(|| residual_sigma(&data.val.y, &columns.mean[n_grid..n_grid + n_val]));
+        let calibration = Calibration::score(
+            &data.test.y,
+            &columns.mean[test.clone()],
+            &columns.std[test.clone()],
+            noise_sigma,
+        );
+        let by_region = regions::score(
+            &Regions::of(&data.train.x),
+            (&data.test.x, &data.test.y),
+            &columns.mean[test.clone()],
+            &columns.std[test],
+            noise_sigma,
+        );
+        let mut p = on_grid(&grid, &columns, n_grid, noise_sigma, calibration);
+        p.regions = by_region;
+        if !data.has_truth {
+            p.truth.clear();
+        }
+        Ok(p)
+    }
 }
 
 /// `n` fresh sampled networks of `model` at the inputs `x`, in original units (the page's

@@ -26,7 +26,7 @@ use crate::metrics::{Diagnostics, EpochRecord, SplitMetrics, Stage};
 use crate::model::Regressor;
 use crate::noise::{Noise, NoiseKeys, NoiseSource};
 use crate::optim::{clip_global_norm, cosine_lr, AdamW, AdamWSettings};
-use crate::predictive::{self, Predictive};
+use crate::predictive::{self, Predictive, PredictiveJob};
 use crate::rng::{Rng, Stream};
 use crate::weights::{self, WeightSpace};
 
@@ -308,6 +308,39 @@ impl Trainer {
             noise_sigma,
         )
         .await
+    }
+
+    /// [`predictive`](Self::predictive) (or, `live`, [`live_predictive`](Self::live_predictive))
+    /// to be computed a pass at a time: [`predictive_step`](Self::predictive_step) until it says
+    /// done, then [`finish_predictive`](Self::finish_predictive). Same draws, same numbers.
+    pub fn start_predictive(
+        &self,
+        samples: usize,
+        points: usize,
+        live: bool,
+    ) -> Result<PredictiveJob, TrainError> {
+        let noise_sigma = if live {
+            self.history.last().map(|r| r.val.rmse)
+        } else {
+            None
+        };
+        PredictiveJob::start(
+            &self.model,
+            &self.data,
+            &self.device,
+            (samples, points),
+            noise_sigma,
+        )
+    }
+
+    /// The next pass of `job`'s draws, from the predictive's own noise stream; true once done.
+    pub fn predictive_step(&mut self, job: &mut PredictiveJob) -> bool {
+        job.step(&mut self.predictive_noise)
+    }
+
+    /// Summarises a job whose every pass is done.
+    pub async fn finish_predictive(&self, job: PredictiveJob) -> Result<Predictive, TrainError> {
+        job.finish(&self.data).await
     }
 
     /// Replaces the sampled networks of `p` by as many fresh ones (same stream as the predictive).

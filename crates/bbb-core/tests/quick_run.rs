@@ -348,6 +348,46 @@ fn predictive_draws_leave_the_run_unchanged() {
     assert_eq!(plain, with_plots);
 }
 
+/// The page computes the predictive a pass of `CHUNK` draws at a time, handing the browser its
+/// main thread back between passes: the result is the one computed in one call, the live one
+/// included, and a job finished before its last pass is refused.
+#[test]
+fn a_predictive_computed_a_pass_at_a_time_is_the_one_computed_at_once() {
+    use bbb_core::predictive::CHUNK;
+    let config = short(1, 1);
+    let samples = 2 * CHUNK + 3;
+    let points = 17;
+    let mut at_once = cpu_trainer(config.clone());
+    let mut by_pass = cpu_trainer(config.clone());
+    ready(at_once.run_to_end()).unwrap();
+    ready(by_pass.run_to_end()).unwrap();
+    for live in [false, true] {
+        let whole = if live {
+            ready(at_once.live_predictive(samples, points)).unwrap()
+        } else {
+            ready(at_once.predictive(samples, points)).unwrap()
+        };
+        let mut job = by_pass.start_predictive(samples, points, live).unwrap();
+        let mut passes = 1;
+        while !by_pass.predictive_step(&mut job) {
+            passes += 1;
+        }
+        assert_eq!(
+            passes,
+            samples.div_ceil(CHUNK),
+            "one pass per {CHUNK} draws"
+        );
+        let stepped = ready(by_pass.finish_predictive(job)).unwrap();
+        assert_eq!(stepped, whole, "live: {live}");
+    }
+    let early = by_pass.start_predictive(samples, points, false).unwrap();
+    let refused = ready(by_pass.finish_predictive(early)).unwrap_err();
+    assert!(
+        refused.to_string().contains("before its last pass"),
+        "{refused}"
+    );
+}
+
 /// The warmup trains the means alone: the rhos get no gradient, so AdamW neither steps nor
 /// decays them, and their own step count (and bias correction) starts at the first VI step.
 #[test]

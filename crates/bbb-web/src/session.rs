@@ -7,7 +7,8 @@ use bbb_core::metrics::MIN_NONINCREASE_RATIO;
 use bbb_core::posterior_file::PosteriorFile;
 use bbb_core::regions::{ByRegion, Region, RegionScore};
 use bbb_core::{
-    Backend, BeforeTraining, Event, Phase, Predictive, Preset, Stage, Trainer, WeightSpace,
+    Backend, BeforeTraining, Event, Phase, Predictive, PredictiveJob, Preset, Stage, Trainer,
+    WeightSpace,
 };
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlCanvasElement;
@@ -33,6 +34,8 @@ pub struct Session {
     pub(crate) backend: Backend,
     note: Option<String>,
     pub(crate) predictive: Option<Predictive>,
+    /// A predictive being computed a pass at a time (`startPredictive`, `predictiveStep`).
+    computing: Option<PredictiveJob>,
     pub(crate) weights: Option<WeightSpace>,
     pub(crate) before: Option<BeforeTraining>,
     gp: Option<GpView>,
@@ -130,6 +133,7 @@ impl Session {
             backend: opened.backend,
             note: opened.note,
             predictive: None,
+            computing: None,
             weights: Some(weights),
             before: Some(before),
             gp: None,
@@ -343,21 +347,51 @@ impl Session {
         ])
     }
 
-    /// Recomputes the posterior predictive: the light one redrawn while training (`live`), or
-    /// the final one. Its sizes are settings (`live-samples`, `predictive-samples`, …).
+    /// Recomputes the posterior predictive in one call: the light one redrawn while training
+    /// (`live`), or the final one. Its sizes are settings (`live-samples`,
+    /// `predictive-samples`, …). The page uses `startPredictive` and `predictiveStep` instead,
+    /// which give the same predictive without holding the main thread.
     #[wasm_bindgen(js_name = refreshPredictive)]
     pub async fn refresh_predictive(&mut self, live: bool) -> Result<(), JsError> {
-        let c = self.trainer.config();
-        let p = if live {
-            let sizes = (c.live_samples, c.live_grid_points);
-            self.trainer.live_predictive(sizes.0, sizes.1).await
-        } else {
-            let sizes = (c.predictive_samples, c.grid_points);
-            self.trainer.predictive(sizes.0, sizes.1).await
-        };
-        let p = p.map_err(error)?;
-        self.predictive = Some(p);
+        self.start_predictive(live)?;
+        while !self.predictive_step(f64::INFINITY).await? {}
         Ok(())
+    }
+
+    /// Starts recomputing the predictive (see `refreshPredictive`), to be advanced by
+    /// `predictiveStep`; the one shown so far stays until the new one is complete.
+    #[wasm_bindgen(js_name = startPredictive)]
+    pub fn start_predictive(&mut self, live: bool) -> Result<(), JsError> {
+        let c = self.trainer.config();
+        let (samples, points) = if live {
+            (c.live_samples, c.live_grid_points)
+        } else {
+            (c.predictive_samples, c.grid_points)
+        };
+        let job = self.trainer.start_predictive(samples, points, live);
+        self.computing = Some(job.map_err(error)?);
+        Ok(())
+    }
+
+    /// Takes passes of the predictive's draws for about `budget_ms` milliseconds (at least
+    /// one); resolves to `true` once the predictive is complete and shown.
+    #[wasm_bindgen(js_name = predictiveStep)]
+    pub async fn predictive_step(&mut self, budget_ms: f64) -> Result<bool, JsError> {
+        let Some(mut job) = self.computing.take() else {
+            return Err(JsError::new("no predictive is being computed"));
+        };
+        let start = now_ms();
+        loop {
+            if self.trainer.predictive_step(&mut job) {
+                let p = self.trainer.finish_predictive(job).await.map_err(error)?;
+                self.predictive = Some(p);
+                return Ok(true);
+            }
+            if now_ms() - start >= budget_ms {
+                self.computing = Some(job);
+                return Ok(false);
+            }
+        }
     }
 
     /// Draws a fresh set of sampled networks for the predictive figure, band and numbers kept
