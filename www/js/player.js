@@ -373,6 +373,8 @@ export class Player {
     }
     let drew = false;
     if (progress.epochDone) {
+      // The step that ended an epoch and the redraws it brings run as separate tasks.
+      await yieldToBrowser();
       const m = session.metrics();
       this.views.showMetrics(m);
       // Each quarter of the run, in words.
