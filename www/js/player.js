@@ -215,7 +215,7 @@ export class Player {
       this.controls.show(session.settings());
       this.views.showBackend(session.backendLabel, session.note);
       // The test, the final predictive and every figure, as at the end of a run.
-      await this.advance(() => session.step(SLICE_MS));
+      while ((await this.advance(() => session.step(SLICE_MS))).more) await yieldToBrowser();
       if (session.gpShown) {
         try {
           session.refreshGp();

@@ -278,29 +278,97 @@ impl Evaluation {
     }
 }
 
+/// The final test of a model: each batch draws `mc` weight samples from its own keyed noise,
+/// one batch per call (the page, whose steps must stay short) or all the remaining ones at once
+/// on several threads; the batches' sums are added in batch order, so the numbers are the same
+/// either way.
+#[derive(Clone, Debug)]
+pub struct TestScoring {
+    posterior: Posterior,
+    sums: Option<EvalSums>,
+    scored: usize,
+}
+
+impl TestScoring {
+    /// Starts the test of `model` (its posterior is fixed from here on).
+    pub fn new(model: &Regressor) -> Self {
+        Self {
+            posterior: model.posterior(),
+            sums: None,
+            scored: 0,
+        }
+    }
+
+    /// Batches scored so far.
+    pub fn scored(&self) -> usize {
+        self.scored
+    }
+
+    fn score(
+        &self,
+        batch: usize,
+        set: &EvalSet,
+        (mc, y_std): (McSamples, f64),
+        keys: &NoiseKeys,
+    ) -> EvalSums {
+        let (x, y) = set.batches[batch].clone();
+        let mut noise = keys.noise(&batch_key(0, SplitKey::Test, batch));
+        eval_batch(&self.posterior, x, y, mc, y_std, &mut noise)
+    }
+
+    /// Scores the next batch; true once every batch is scored.
+    pub fn step(&mut self, set: &EvalSet, mc: (McSamples, f64), keys: &NoiseKeys) -> bool {
+        if self.scored < set.batches.len() {
+            let sums = self.score(self.scored, set, mc, keys);
+            self.sums = Some(accumulate(self.sums.take(), sums));
+            self.scored += 1;
+        }
+        self.scored == set.batches.len()
+    }
+
+    /// Scores every batch left on up to `threads` threads.
+    pub fn rest(
+        &mut self,
+        set: &EvalSet,
+        mc: (McSamples, f64),
+        (keys, threads): (&NoiseKeys, usize),
+    ) {
+        let from = self.scored;
+        let this = &*self;
+        let scored = map_parallel(set.batches.len() - from, threads, |i| {
+            this.score(from + i, set, mc, keys)
+        });
+        for sums in scored {
+            self.sums = Some(accumulate(self.sums.take(), sums));
+        }
+        self.scored = set.batches.len();
+    }
+
+    /// Reads the sums and the KL back in one transfer: the test metrics.
+    pub async fn finish(self, set: &EvalSet, config: &Config) -> Result<SplitMetrics, String> {
+        if self.scored < set.batches.len() {
+            return Err("the test was finished before its last batch".into());
+        }
+        let t = self.sums.ok_or("an empty split")?;
+        let kl = self.posterior.kl(config.prior_sigma);
+        let n = read_scalars(vec![t.nll_sum, t.sq_sum, kl]).await?;
+        let kl = n[2] / config.num_batches() as f64;
+        Ok(split_metrics(n[0], n[1], kl, set.len, config.kl_weight))
+    }
+}
+
 /// Scores the test split in one call: `mc` draws per batch from the batch's keyed noise, the
 /// batches on up to `threads` threads, their sums added in order, one read-back.
 pub async fn score_test(
     model: &Regressor,
     set: &EvalSet,
-    (mc, y_std): (McSamples, f64),
+    mc: (McSamples, f64),
     config: &Config,
-    (keys, threads): (&NoiseKeys, usize),
+    keys: (&NoiseKeys, usize),
 ) -> Result<SplitMetrics, String> {
-    let posterior = model.posterior();
-    let sums = map_parallel(set.batches.len(), threads, |b| {
-        let (x, y) = set.batches[b].clone();
-        let mut noise = keys.noise(&batch_key(0, SplitKey::Test, b));
-        eval_batch(&posterior, x, y, mc, y_std, &mut noise)
-    });
-    let t = sums
-        .into_iter()
-        .reduce(EvalSums::plus)
-        .ok_or("an empty split")?;
-    let kl = posterior.kl(config.prior_sigma);
-    let n = read_scalars(vec![t.nll_sum, t.sq_sum, kl]).await?;
-    let kl = n[2] / config.num_batches() as f64;
-    Ok(split_metrics(n[0], n[1], kl, set.len, config.kl_weight))
+    let mut test = TestScoring::new(model);
+    test.rest(set, mc, keys);
+    test.finish(set, config).await
 }
 
 /// Reads `[1]`-tensors back as numbers in one transfer (asynchronous, as WebGPU requires).

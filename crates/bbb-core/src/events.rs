@@ -49,6 +49,11 @@ pub enum Event {
         /// Epoch being evaluated.
         epoch: usize,
     },
+    /// One batch of the final test (on one thread the test is scored a batch per step).
+    Tested {
+        /// Batches of the test split scored so far.
+        batches: usize,
+    },
     /// The trainer waits for the evaluation of epoch `epoch`, handed outside: deliver it, then
     /// step again.
     Waiting {

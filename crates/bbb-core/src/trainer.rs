@@ -19,7 +19,7 @@ use crate::behind::{evaluation_from_sums, flat_params, Behind, EvalJob, Pending}
 use crate::config::{Config, ConfigError};
 use crate::data::{Dataset, N_FEATURES};
 use crate::elbo::{elbo_step, ElboSettings};
-use crate::evaluate::{score_test, EvalSet, Evaluation, McSamples};
+use crate::evaluate::{EvalSet, Evaluation, McSamples, TestScoring};
 use crate::events::{Event, Phase, Progress, Summary, TrainError};
 use crate::functions::{self, BeforeTraining};
 use crate::metrics::{Diagnostics, EpochRecord, SplitMetrics, Stage};
@@ -107,6 +107,8 @@ pub struct Trainer {
     pending: Option<Pending>,
     history: Vec<EpochRecord>,
     best: Option<Best>,
+    /// The final test, while it is being scored a batch per step.
+    testing: Option<TestScoring>,
     summary: Option<Summary>,
 }
 
@@ -155,6 +157,7 @@ impl Trainer {
             pending: None,
             history: Vec::new(),
             best: None,
+            testing: None,
             summary: None,
             data,
             device,
@@ -680,22 +683,34 @@ impl Trainer {
             Collected::Record(record) => return Ok(Event::Epoch(record)),
             Collected::Nothing => {}
         }
-        let best = self.best.clone().expect("at least one evaluated epoch");
-        self.model = best.model;
+        // The best epoch's state comes back once, when the test starts.
+        if self.testing.is_none() {
+            let best = self.best.as_ref().expect("at least one evaluated epoch");
+            self.model = best.model.clone();
+            self.testing = Some(TestScoring::new(&self.model));
+        }
+        let testing = self.testing.as_mut().expect("the test has started");
         let mc = McSamples {
             elbo: self.config.test_mc_elbo,
             rmse: self.config.test_mc_rmse,
         };
-        let y_std = self.data.scaler.y_std;
-        let test = score_test(
-            &self.model,
-            &self.eval_test,
-            (mc, y_std),
-            &self.config,
-            (&self.eval_keys, self.threads),
-        )
-        .await
-        .map_err(TrainError)?;
+        let mc = (mc, self.data.scaler.y_std);
+        if self.threads <= 1 {
+            // A batch per step, so that no step of the page runs long.
+            if !testing.step(&self.eval_test, mc, &self.eval_keys) {
+                return Ok(Event::Tested {
+                    batches: testing.scored(),
+                });
+            }
+        } else {
+            testing.rest(&self.eval_test, mc, (&self.eval_keys, self.threads));
+        }
+        let testing = self.testing.take().expect("the test has started");
+        let test = testing
+            .finish(&self.eval_test, &self.config)
+            .await
+            .map_err(TrainError)?;
+        let best = self.best.as_ref().expect("at least one evaluated epoch");
         let diagnostics = Diagnostics::compute(&self.history, self.config.ema_alpha)
             .expect("the VI stage has at least one epoch");
         let summary = Summary {

@@ -1,7 +1,7 @@
 //! A finished run saved as a posterior file, and a trainer rebuilt from one: the same data and
 //! settings, the saved μ and ρ as the best state, the saved history, and nothing left but the
-//! test. Stepping it once scores the test split with the run's own keyed noise, so the summary
-//! is the one the run ended with.
+//! test. Stepping it scores the test split (a batch per step on one thread) with the run's own
+//! keyed noise, so the summary is the one the run ended with.
 
 use burn::tensor::{Device, Tensor, TensorData};
 
@@ -42,8 +42,8 @@ impl Trainer {
         })
     }
 
-    /// A trainer holding `file`'s posterior, ready for the test (one [`step`](Self::step)
-    /// finishes it). `config` is the file's (with the person's own data attached when the file
+    /// A trainer holding `file`'s posterior, ready for the test ([`step`](Self::step) until
+    /// [`Event::Finished`](crate::Event::Finished)). `config` is the file's (with the person's own data attached when the file
     /// says the run had them).
     pub fn from_posterior(
         file: &PosteriorFile,
