@@ -1,10 +1,10 @@
-//! `bbb-cli bench`'s last table: the project's own normal sampler (a 128-layer ziggurat, two
-//! draws per 64-bit word) against `rand_distr`'s `StandardNormal` (also a ziggurat), both on
-//! `rand_xoshiro`'s xoshiro256++, filling the `f32` buffers the CPU backends upload as weight
-//! noise. The project keeps its own sampler only while it is faster here. (Its hand-written
+//! `bbb-cli bench`'s last table: the project's own normal sampler (Box–Muller on sixteen
+//! xoshiro128++ generators side by side, vectorised) against `rand_distr`'s `StandardNormal` (a
+//! ziggurat on `rand_xoshiro`'s xoshiro256++), filling the `f32` buffers the CPU backends use as
+//! weight noise. The project keeps its own sampler only while it is faster here. (Its hand-written
 //! xoshiro256++ went the same way: measured here no faster than `rand_xoshiro`, it was replaced.)
 
-use bbb_core::ziggurat::Ziggurat;
+use bbb_core::normals::Normals;
 use rand_distr::{Distribution, StandardNormal};
 use rand_xoshiro::rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -28,8 +28,8 @@ fn time(mut fill: impl FnMut(&mut [f32])) -> f64 {
 
 /// Times both samplers; prints ns per draw and the ratio.
 pub fn bench_noise() {
-    let mut ours = Ziggurat::new(1);
-    let zig = time(|b| ours.fill(b));
+    let mut ours = Normals::new(1);
+    let own = time(|b| ours.fill(b));
     let mut theirs = Xoshiro256PlusPlus::seed_from_u64(1);
     let distr = time(|b| {
         for v in b.iter_mut() {
@@ -39,8 +39,8 @@ pub fn bench_noise() {
     println!("\nnoise for the CPU backends ({DRAWS} f32 draws per fill, {REPS} fills)");
     println!("sampler                                   ns/draw   vs rand crates");
     println!(
-        "own ziggurat, rand_xoshiro                {zig:7.2}   {:.2}x faster",
-        distr / zig
+        "own vectorised Box–Muller                 {own:7.2}   {:.2}x faster",
+        distr / own
     );
     println!("rand_distr StandardNormal, rand_xoshiro   {distr:7.2}   1.00x");
 }

@@ -30,10 +30,10 @@ fn a_short_run_writes_summary_history_and_plots() {
             "1",
             "--mc-rmse",
             "2",
-            // A raised learning rate, so five epochs fit the curve; three sampled networks on
-            // the figure, so they leave the narrow band in sight.
+            // A raised learning rate, so five epochs fit the curve; twelve draws, few enough
+            // to be quick and enough that the band's width does not hang on the luck of three.
             "--predictive-samples",
-            "3",
+            "12",
             "--lr",
             "0.01",
             "--lr-min",
@@ -99,8 +99,9 @@ fn a_short_run_writes_summary_history_and_plots() {
             .count()
     };
     let (band, mean) = (near([210, 228, 240], 6), near([31, 119, 180], 12));
-    // Five epochs leave the weights band a few pixels tall: still three times the legend's.
-    assert!(band > 600, "the band is missing ({band} pixels)");
+    // Five epochs leave the weights band a few pixels tall (320–560 pixels over two samplers
+    // and 12–300 draws): still twice the legend's.
+    assert!(band > 400, "the band is missing ({band} pixels)");
     assert!(mean > 800, "the mean is missing ({mean} pixels)");
     // The noise's part of the total band: PURPLE at 20 % over white.
     let noise = near([234, 225, 242], 6);

@@ -7,7 +7,7 @@
 //! branches, no library calls — so the compiler turns the loop into SIMD code (SSE/AVX natively,
 //! SIMD128 in the browser). Training keeps burn's own ops, whose backward pass burn derives.
 
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Tensor, TensorData};
 
 /// `e^x` to within about two units in the last place for `x` in [−87, 88]; the argument is
 /// clamped to that range, so the result is finite and positive for every finite `x`.
@@ -81,17 +81,6 @@ fn silu_avx512(values: &mut [f32]) {
 #[target_feature(enable = "avx2")]
 fn silu_avx2(values: &mut [f32]) {
     silu_loop(values);
-}
-
-/// Whether [`silu_host`] beats burn's ops on `device`: on flex (measured by `bbb-cli bench`);
-/// not on ndarray, whose read-back costs more than the exponential saves, nor on a GPU.
-pub fn host_silu_pays(device: &Device) -> bool {
-    #[cfg(feature = "flex")]
-    if *device == Device::flex() {
-        return true;
-    }
-    let _ = device;
-    false
 }
 
 /// SiLU of a tensor computed on the host: the values are read back, transformed and uploaded

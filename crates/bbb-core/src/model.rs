@@ -3,12 +3,14 @@
 //! `input: 9 → width`, SiLU, then `depth` residual blocks `h = silu(fc1(x)); h = fc2(h);
 //! out = silu(x + 0.5·h)`, then `output: width → 1`. Its KL is the sum of its layers' KL.
 
-use burn::tensor::{Device, Tensor};
+use std::sync::OnceLock;
 
-use crate::activation::{host_silu_pays, silu_host};
+use burn::tensor::{Device, Tensor, TensorData};
+
 use crate::bayes_linear::{BayesLinear, Gaussians};
 use crate::config::Config;
 use crate::data::N_FEATURES;
+use crate::host_pass::HostPosterior;
 use crate::noise::Noise;
 use crate::rng::Rng;
 
@@ -101,6 +103,7 @@ impl Regressor {
                 .map(|b| [b.fc1.gaussians(), b.fc2.gaussians()])
                 .collect(),
             output: self.output.gaussians(),
+            host: OnceLock::new(),
         }
     }
 
@@ -157,43 +160,49 @@ pub struct Posterior {
     input: Gaussians,
     blocks: Vec<[Gaussians; 2]>,
     output: Gaussians,
+    /// Its copy on the host, read back by the first pass that needs it.
+    host: OnceLock<HostPosterior>,
 }
 
 impl Posterior {
-    /// `samples` forward passes, each with its own independent draw of every weight.
+    /// `samples` forward passes, each with its own independent draw of every weight, in burn's
+    /// ops (so training can differentiate them).
     ///
     /// # Shapes
     /// - x: `[batch, 9]` → `[samples, batch, 1]`
     pub fn forward_sampled(&self, x: Tensor<2>, samples: usize, noise: &mut Noise) -> Tensor<3> {
-        self.forward_with(x, samples, noise, silu)
+        let x = x.unsqueeze::<3>().repeat_dim(0, samples); // [S, batch, 9]
+        let mut h = silu(self.input.forward_sampled(x, noise)); // [S, batch, width]
+        for [fc1, fc2] in &self.blocks {
+            let r = silu(fc1.forward_sampled(h.clone(), noise));
+            let r = fc2.forward_sampled(r, noise);
+            h = silu(h + r.mul_scalar(0.5));
+        }
+        self.output.forward_sampled(h, noise)
     }
 
     /// As [`forward_sampled`](Self::forward_sampled), for passes that need no gradient (the
-    /// evaluations, the predictive): on the flex backend SiLU runs on the host with a vectorised
-    /// exponential ([`silu_host`]).
+    /// evaluations, the predictive). With the host's noise (the CPU backends) the passes run on
+    /// the host ([`HostPosterior`]): the same estimator, several times faster; with the
+    /// device's noise (a GPU) they stay in burn's ops.
     pub fn forward_untracked(&self, x: Tensor<2>, samples: usize, noise: &mut Noise) -> Tensor<3> {
-        if host_silu_pays(&x.device()) {
-            self.forward_with(x, samples, noise, silu_host)
-        } else {
-            self.forward_with(x, samples, noise, silu)
-        }
+        let Noise::Host(normals) = noise else {
+            return self.forward_sampled(x, samples, noise);
+        };
+        let device = x.device();
+        let [batch, _] = x.dims();
+        let x: Vec<f32> = x
+            .into_data()
+            .try_into_vec_as::<f32>()
+            .expect("the inputs are f32");
+        let y = self.host().forward(&x, samples, normals);
+        Tensor::from_data(TensorData::new(y, [samples, batch, 1]), &device)
     }
 
-    fn forward_with(
-        &self,
-        x: Tensor<2>,
-        samples: usize,
-        noise: &mut Noise,
-        act: fn(Tensor<3>) -> Tensor<3>,
-    ) -> Tensor<3> {
-        let x = x.unsqueeze::<3>().repeat_dim(0, samples); // [S, batch, 9]
-        let mut h = act(self.input.forward_sampled(x, noise)); // [S, batch, width]
-        for [fc1, fc2] in &self.blocks {
-            let r = act(fc1.forward_sampled(h.clone(), noise));
-            let r = fc2.forward_sampled(r, noise);
-            h = act(h + r.mul_scalar(0.5));
-        }
-        self.output.forward_sampled(h, noise)
+    /// The posterior's copy on the host, read back on first use.
+    pub fn host(&self) -> &HostPosterior {
+        self.host
+            .get_or_init(|| HostPosterior::new(&self.input, &self.blocks, &self.output))
     }
 
     /// Total closed-form KL of every layer to the prior. `[1]`

@@ -2,13 +2,13 @@
 //!
 //! Evaluation draws a fresh weight matrix for every MC sample of every batch — millions of
 //! normals per epoch — so their cost matters. On the CPU backends they come from a seeded
-//! ziggurat sampler on the host (fast and reproducible); on a GPU they are drawn on the device
-//! by burn, so nothing crosses the bus.
+//! vectorised sampler on the host ([`Normals`]: fast and reproducible); on a GPU they are drawn
+//! on the device by burn, so nothing crosses the bus.
 
 use burn::tensor::{Device, Distribution, Tensor, TensorData};
 
+use crate::normals::Normals;
 use crate::rng::{keyed_seed, stream_seed, Stream};
-use crate::ziggurat::Ziggurat;
 
 /// Where a run's standard normals come from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,8 +22,8 @@ pub enum NoiseSource {
 /// A source of standard-normal tensors.
 #[derive(Clone, Debug)]
 pub enum Noise {
-    /// Drawn on the host by a seeded ziggurat sampler, then uploaded.
-    Host(Box<Ziggurat>),
+    /// Drawn on the host by a seeded vectorised sampler ([`Normals`]), then uploaded.
+    Host(Box<Normals>),
     /// Drawn on the device by burn's own generator (seed it with `Device::seed`).
     Device,
 }
@@ -31,7 +31,7 @@ pub enum Noise {
 impl Noise {
     /// Host-side noise with its own seeded stream.
     pub fn host(seed: u64) -> Self {
-        Noise::Host(Box::new(Ziggurat::new(seed)))
+        Noise::Host(Box::new(Normals::new(seed)))
     }
 
     /// The noise of `stream` for the run seed `seed`, from `source`.

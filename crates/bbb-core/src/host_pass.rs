@@ -1,0 +1,223 @@
+//! The sampled forward pass on the host, for the passes that need no gradient (the evaluations
+//! and the predictive) on the CPU backends.
+//!
+//! Those passes are most of a run's arithmetic: a full-preset epoch scores 38 weight draws of
+//! every batch. Through burn's ops each draw costs a noise tensor, two element-wise ops to turn
+//! it into weights, a matrix product into a fresh allocation and an activation read back and
+//! uploaded again. Here each draw's weights are written straight from the sampler into one
+//! reused buffer, `w = mu + sigma·eps`, the product accumulates onto the drawn biases (`gemm`,
+//! the kernel burn's flex backend calls too) and SiLU runs in place with the vectorised
+//! exponential. The estimators are the same as the burn pass; only the order in which the
+//! normals are consumed differs (draw by draw here, layer by layer there).
+
+use burn::tensor::Tensor;
+
+use crate::activation::silu_in_place;
+use crate::bayes_linear::Gaussians;
+use crate::normals::Normals;
+
+/// One layer's posterior on the host: row-major `[in, out]` weights and `[out]` biases.
+#[derive(Clone, Debug)]
+struct HostLayer {
+    d_in: usize,
+    d_out: usize,
+    w_mu: Vec<f32>,
+    w_sigma: Vec<f32>,
+    b_mu: Vec<f32>,
+    b_sigma: Vec<f32>,
+}
+
+fn host_values(t: &Tensor<2>) -> Vec<f32> {
+    t.to_data()
+        .try_into_vec_as::<f32>()
+        .expect("the posterior's parameters are f32")
+}
+
+impl HostLayer {
+    fn new(g: &Gaussians) -> Self {
+        let [d_in, d_out] = g.w_mu.dims();
+        Self {
+            d_in,
+            d_out,
+            w_mu: host_values(&g.w_mu),
+            w_sigma: host_values(&g.w_sigma),
+            b_mu: host_values(&g.b_mu),
+            b_sigma: host_values(&g.b_sigma),
+        }
+    }
+
+    /// `out [batch, out] = x [batch, in] · w + b` for one fresh draw of `w` and `b`, taken from
+    /// `noise` weights first (row-major), then biases. `w` is scratch space.
+    fn apply(&self, x: &[f32], noise: &mut Normals, w: &mut Vec<f32>, out: &mut [f32]) {
+        let batch = x.len() / self.d_in;
+        w.resize(self.d_in * self.d_out, 0.0);
+        draw(&self.w_mu, &self.w_sigma, noise, w);
+        let (b, rows) = out.split_at_mut(self.d_out);
+        draw(&self.b_mu, &self.b_sigma, noise, b);
+        for row in rows.chunks_exact_mut(self.d_out) {
+            row.copy_from_slice(b);
+        }
+        matmul_add(out, x, w, (batch, self.d_in, self.d_out));
+    }
+}
+
+/// `out = mu + sigma·eps`, `eps` fresh standard normals.
+fn draw(mu: &[f32], sigma: &[f32], noise: &mut Normals, out: &mut [f32]) {
+    noise.fill(out);
+    for ((o, &m), &s) in out.iter_mut().zip(mu).zip(sigma) {
+        *o = m + s * *o;
+    }
+}
+
+/// `out [m, n] += a [m, k] · b [k, n]`, all row-major.
+fn matmul_add(out: &mut [f32], a: &[f32], b: &[f32], (m, k, n): (usize, usize, usize)) {
+    assert!(out.len() == m * n && a.len() == m * k && b.len() == k * n);
+    let (k_, n_) = (k as isize, n as isize);
+    #[allow(unsafe_code)]
+    // SAFETY: the three slices hold exactly the `m×n`, `m×k` and `k×n` row-major matrices the
+    // strides describe (asserted above), `out` is borrowed mutably so nothing aliases it, and
+    // `f32` is one of the types `gemm` accepts.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            out.as_mut_ptr(),
+            1,
+            n_,
+            true,
+            a.as_ptr(),
+            1,
+            k_,
+            b.as_ptr(),
+            1,
+            n_,
+            1.0f32,
+            1.0f32,
+            false,
+            false,
+            false,
+            gemm::Parallelism::None,
+        );
+    }
+}
+
+/// The network's posterior read back to the host once (for an evaluation, or a predictive),
+/// then sampled pass after pass without touching burn.
+#[derive(Clone, Debug)]
+pub struct HostPosterior {
+    input: HostLayer,
+    blocks: Vec<[HostLayer; 2]>,
+    output: HostLayer,
+}
+
+impl HostPosterior {
+    /// The host copy of a posterior given layer by layer.
+    pub(crate) fn new(input: &Gaussians, blocks: &[[Gaussians; 2]], output: &Gaussians) -> Self {
+        Self {
+            input: HostLayer::new(input),
+            blocks: blocks
+                .iter()
+                .map(|[a, b]| [HostLayer::new(a), HostLayer::new(b)])
+                .collect(),
+            output: HostLayer::new(output),
+        }
+    }
+
+    /// `samples` passes at the inputs `x` (row-major `[batch, 9]`), each with its own draw of
+    /// every weight; the outputs row-major `[samples, batch]`. Draw after draw, each takes its
+    /// normals layer by layer from `noise`.
+    pub fn forward(&self, x: &[f32], samples: usize, noise: &mut Normals) -> Vec<f32> {
+        let batch = x.len() / self.input.d_in;
+        let width = self.input.d_out;
+        let mut w = Vec::new();
+        let (mut h, mut r, mut t) = (
+            vec![0.0f32; batch * width],
+            vec![0.0f32; batch * width],
+            vec![0.0f32; batch * width],
+        );
+        let mut out = vec![0.0f32; samples * batch];
+        for y in out.chunks_exact_mut(batch) {
+            self.input.apply(x, noise, &mut w, &mut h);
+            silu_in_place(&mut h);
+            for [fc1, fc2] in &self.blocks {
+                fc1.apply(&h, noise, &mut w, &mut r);
+                silu_in_place(&mut r);
+                fc2.apply(&r, noise, &mut w, &mut t);
+                for (hv, &tv) in h.iter_mut().zip(&t) {
+                    *hv += 0.5 * tv;
+                }
+                silu_in_place(&mut h);
+            }
+            self.output.apply(&h, noise, &mut w, y);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::test_device;
+    use crate::config::Config;
+    use crate::data::N_FEATURES;
+    use crate::model::Regressor;
+    use crate::noise::Noise;
+    use crate::rng::Rng;
+    use burn::tensor::TensorData;
+
+    fn setup() -> (Regressor, Vec<f32>, Tensor<2>) {
+        let device = test_device();
+        // A wide posterior (sigma ≈ 0.13), so a draw moves the output well past rounding.
+        let config = Config {
+            rho_init: -2.0,
+            ..Config::default()
+        };
+        let model = Regressor::init(&config, &mut Rng::new(4), &device);
+        let mut rng = Rng::new(9);
+        let x: Vec<f32> = (0..37 * N_FEATURES)
+            .map(|_| rng.uniform_in(-2.0, 2.0) as f32)
+            .collect();
+        let t = Tensor::from_data(TensorData::new(x.clone(), [37, N_FEATURES]), &device);
+        (model, x, t)
+    }
+
+    fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
+        t.into_data().try_into_vec_as::<f32>().unwrap()
+    }
+
+    /// One draw takes its normals in the same order on the host as in burn's ops (layer by
+    /// layer, weights then biases), so the same seed must give the same outputs.
+    #[test]
+    fn one_host_draw_is_burns_draw() {
+        let (model, _, x) = setup();
+        let posterior = model.posterior();
+        let burns = values(posterior.forward_sampled(x.clone(), 1, &mut Noise::host(21)));
+        let host = values(posterior.forward_untracked(x.clone(), 1, &mut Noise::host(21)));
+        let mean = values(model.forward_mean(x));
+        let mut moved = 0.0f32;
+        for ((b, h), m) in burns.iter().zip(&host).zip(&mean) {
+            assert!((b - h).abs() < 2e-5 * b.abs().max(1.0), "{b} vs {h}");
+            moved = moved.max((b - m).abs());
+        }
+        assert!(moved > 1e-2, "the draw barely moved the outputs: {moved}");
+    }
+
+    /// Several draws in one call are the same draws one call at a time, in order: draw by draw
+    /// from one stream, none sharing weights with another.
+    #[test]
+    fn host_draws_follow_each_other_in_the_stream() {
+        let (model, x, _) = setup();
+        let posterior = model.posterior();
+        let host = posterior.host();
+        let mut one_call = Normals::new(3);
+        let together = host.forward(&x, 3, &mut one_call);
+        let mut calls = Normals::new(3);
+        let apart: Vec<f32> = (0..3)
+            .flat_map(|_| host.forward(&x, 1, &mut calls))
+            .collect();
+        assert_eq!(together, apart);
+        let (a, b) = together.split_at(37);
+        assert!(a.iter().zip(&b[..37]).all(|(p, q)| p != q));
+    }
+}
