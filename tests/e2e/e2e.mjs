@@ -825,6 +825,10 @@ async function liveFiguresCost(browser, server) {
     if (kind !== "alone") {
       // Training starts once the workers have the run (they load the module in the background).
       await page.waitForFunction(() => document.querySelector('[data-testid="workers"]').dataset.count !== "0", null, { timeout: 60_000 });
+      // The quick preset's 10 draws per point leave the page's core to its training.
+      const [used, cores] = await page.evaluate(() =>
+        [Number(document.querySelector('[data-testid="workers"]').dataset.count), navigator.hardwareConcurrency]);
+      check(used === Math.max(1, Math.min(cores, 8) - 1), `quick preset: ${used} evaluation workers on ${cores} cores`);
     }
     const start = await page.evaluate(() => performance.now());
     await page.locator('[data-testid="train"]').click();
@@ -891,6 +895,10 @@ async function fullPreset(browser, server, label) {
   await page.goto(`${server.url}#preset=full&backend=cpu`);
   await waitStatus(page, "ready", 60_000);
   await page.waitForFunction(() => document.querySelector('[data-testid="workers"]').dataset.count !== "0", null, { timeout: 60_000 }).catch(() => {});
+  // The full preset's 38 draws per point: one worker per core (at most 8).
+  const [used, cores] = await page.evaluate(() =>
+    [Number(document.querySelector('[data-testid="workers"]').dataset.count), navigator.hardwareConcurrency]);
+  check(used === Math.min(cores, 8), `${label} ${used} evaluation workers on ${cores} cores`);
   const start = await page.evaluate(() => performance.now());
   await page.locator('[data-testid="train"]').click();
   await waitStatus(page, "done", 1_800_000);

@@ -30,8 +30,8 @@ const yieldToBrowser = () => new Promise((resolve) => {
 });
 const nextFrame = () => new Promise((resolve) => requestAnimationFrame(resolve));
 
-// Evaluation workers when the address does not say how many: one per core but the one the page
-// trains on (at least one), at most this many.
+// Evaluation workers when the address does not say how many: one per core, at most this many;
+// each run uses as many as its evaluation needs (Session.evaluationWorkers).
 const MAX_WORKERS = 8;
 
 const ALL_FIGURES = { data: true, curves: true, predictive: true, before: true, calibration: true, weights: true };
@@ -56,9 +56,10 @@ export class Player {
     // What happens, for a host page embedding this one (embed.js): (type, data).
     this.onEvent = () => {};
     // Workers that evaluate each epoch while the next one trains (CPU runs); null without.
-    const cores = navigator.hardwareConcurrency || 2;
-    const count = controls.workerChoice() ?? Math.max(1, Math.min(cores - 1, MAX_WORKERS));
+    this.cores = navigator.hardwareConcurrency || 2;
+    const count = controls.workerChoice() ?? Math.max(1, Math.min(this.cores, MAX_WORKERS));
     this.workers = count > 0 ? EvalWorkers.start(count) : Promise.resolve(null);
+    this.workersUsed = 0;
     this.delivery = Promise.resolve();
     this.resizePending = false;
     controls.onChange = () => this.restart();
@@ -243,7 +244,11 @@ export class Player {
       return;
     }
     await this.run(() => {
-      if (session === this.session && session.useWorkers(true)) this.views.showWorkers(pool.count);
+      if (session !== this.session || !session.useWorkers(true)) return;
+      // As many as the address asked for; else as many as this run's evaluation needs.
+      const wanted = this.controls.workerChoice() ?? session.evaluationWorkers(this.cores);
+      this.workersUsed = Math.min(pool.count, wanted);
+      this.views.showWorkers(this.workersUsed);
     });
   }
 
@@ -254,7 +259,7 @@ export class Player {
     const job = session.takeEvaluationJob();
     if (!job) return;
     this.delivery = this.workers
-      .then((pool) => pool.evaluate(job))
+      .then((pool) => pool.evaluate(job, this.workersUsed))
       .then(
         (sums) => this.run(() => {
           if (session === this.session) session.deliverEvaluation(job.epoch, sums);

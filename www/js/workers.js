@@ -76,14 +76,16 @@ export class EvalWorkers {
     return this.all({ type: "configure", settings });
   }
 
-  // Scores an evaluation job: worker i takes batches i, i + n, i + 2n, … (n workers; the
-  // batches' sizes then even out) in one message, so the page's main thread, busy training,
-  // answers each worker once per epoch. Resolves to the sums in batch order.
-  async evaluate(job) {
+  // Scores an evaluation job on the first `count` workers: worker i takes batches i, i + n,
+  // i + 2n, … (n workers; the batches' sizes then even out) in one message, so the page's main
+  // thread, busy training, answers each worker once per epoch. Resolves to the sums in batch
+  // order.
+  async evaluate(job, count = this.workers.length) {
     const run = this.run;
-    const n = this.workers.length;
+    const used = this.workers.slice(0, Math.max(1, count));
+    const n = used.length;
     const sums = new Float32Array(2 * job.batches);
-    await Promise.all(this.workers.map(async (worker, i) => {
+    await Promise.all(used.map(async (worker, i) => {
       const batches = [];
       for (let b = i; b < job.batches; b += n) batches.push(b);
       if (batches.length === 0) return;

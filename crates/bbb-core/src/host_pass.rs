@@ -70,7 +70,7 @@ fn draw(mu: &[f32], sigma: &[f32], noise: &mut Normals, out: &mut [f32]) {
 }
 
 /// `out [m, n] += a [m, k] · b [k, n]`, all row-major.
-fn matmul_add(out: &mut [f32], a: &[f32], b: &[f32], (m, k, n): (usize, usize, usize)) {
+pub fn matmul_add(out: &mut [f32], a: &[f32], b: &[f32], (m, k, n): (usize, usize, usize)) {
     assert!(out.len() == m * n && a.len() == m * k && b.len() == k * n);
     let (k_, n_) = (k as isize, n as isize);
     #[allow(unsafe_code)]

@@ -9,7 +9,11 @@
 //! WebGPU against the CPU backend, measured in the same run.
 
 use bbb_core::burn::tensor::{Device, Distribution, Tensor};
-use bbb_core::{Backend, Config, NoiseSource, Trainer};
+use bbb_core::model::Regressor;
+use bbb_core::noise::Noise;
+use bbb_core::normals::Normals;
+use bbb_core::rng::Rng;
+use bbb_core::{Backend, Config, NoiseSource, Phase, Trainer};
 use wasm_bindgen_test::*;
 
 fn now() -> f64 {
@@ -110,4 +114,93 @@ async fn bench_webgpu_against_cpu() {
         log(format!("{what} {c:>11.3} {g:>10.3} {:>13.1}x", g / c));
     }
     assert!(c.vi_epoch_ms > 0.0 && g.vi_epoch_ms > 0.0);
+}
+
+/// Where a full-preset epoch's time goes on the CPU backend in this browser (one thread: the
+/// page's workers each run this much): the training steps against the evaluation, one
+/// evaluation batch through burn's ops against the host pass, and the normal sampler.
+///
+/// `WASM_BINDGEN_TEST_WEBDRIVER_JSON=$PWD/tests/wasm/webdriver-cpu.json cargo test --release
+/// --target wasm32-unknown-unknown -p bbb-wasm-tests -- --include-ignored --nocapture bench_cpu`
+#[wasm_bindgen_test]
+#[ignore = "a benchmark: run it with --include-ignored"]
+async fn bench_cpu_epoch_parts() {
+    bbb_web::start();
+    let device = Backend::Flex.cpu_device().expect("flex is compiled in");
+    let config = Config {
+        warmup_epochs: 1,
+        vi_epochs: 4,
+        ..Config::full()
+    };
+    let mut trainer =
+        Trainer::new(config.clone(), device.clone(), NoiseSource::Host).expect("valid config");
+    trainer.run_epoch().await.expect("warmup epoch");
+    trainer.run_epoch().await.expect("first VI epoch");
+    let (mut train, mut eval) = (0.0, 0.0);
+    for _ in 0..3 {
+        loop {
+            let training = matches!(trainer.progress().phase, Phase::Train { .. });
+            let start = now();
+            let event = trainer.step().await.expect("a step");
+            if training {
+                sync(trainer.model().input.w_mu.clone()).await;
+                train += now() - start;
+            } else {
+                eval += now() - start;
+            }
+            if matches!(event, bbb_core::Event::Epoch(_)) {
+                break;
+            }
+        }
+    }
+    let model = Regressor::init(&config, &mut Rng::new(1), &device);
+    let posterior = model.posterior();
+    let x = Tensor::<2>::random([128, 9], Distribution::Normal(0.0, 1.0), &device);
+    let draws = config.eval_mc_elbo + config.eval_mc_rmse;
+    let mut noise = Noise::host(1);
+    let burns = time(5, || {
+        posterior.forward_sampled(x.clone(), draws, &mut noise)
+    })
+    .await;
+    let host = time(5, || {
+        posterior.forward_untracked(x.clone(), draws, &mut noise)
+    })
+    .await;
+    let mut normals = Normals::new(1);
+    let mut buf = vec![0.0f32; 1 << 20];
+    normals.fill(&mut buf);
+    let start = now();
+    for _ in 0..10 {
+        normals.fill(&mut buf);
+    }
+    let ns = (now() - start) * 1e6 / (10 << 20) as f64;
+    log(format!(
+        "full preset, per VI epoch: training {:.1} ms, evaluation {:.1} ms (one thread)",
+        train / 3.0,
+        eval / 3.0
+    ));
+    log(format!(
+        "one evaluation batch, {draws} draws x 128 rows: burn's ops {burns:.2} ms, host pass {host:.2} ms ({:.2}x)",
+        burns / host
+    ));
+    log(format!("normal sampler: {ns:.2} ns per draw"));
+    // The host pass's two kernels alone, on one 72 x 72 layer over a 128-row batch.
+    let a = vec![0.5f32; 128 * 72];
+    let w = vec![0.01f32; 72 * 72];
+    let mut out = vec![0.0f32; 128 * 72];
+    let start = now();
+    for _ in 0..1000 {
+        bbb_core::host_pass::matmul_add(&mut out, &a, &w, (128, 72, 72));
+    }
+    let gemm_us = (now() - start) * 1e3 / 1000.0;
+    let start = now();
+    for _ in 0..1000 {
+        bbb_core::activation::silu_in_place(&mut out);
+    }
+    let silu_us = (now() - start) * 1e3 / 1000.0;
+    log(format!(
+        "[128,72]x[72,72]: gemm {gemm_us:.1} us ({:.2} GFLOP/s), SiLU of the result {silu_us:.1} us",
+        2.0 * 128.0 * 72.0 * 72.0 / gemm_us / 1e3
+    ));
+    assert!(train > 0.0 && eval > 0.0 && host > 0.0);
 }
