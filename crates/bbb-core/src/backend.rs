@@ -64,6 +64,15 @@ impl Backend {
     }
 }
 
+/// Whether `device` keeps its tensors in host memory (a CPU backend compiled in), so they can be
+/// read back at once, without waiting on a GPU.
+pub fn on_host(device: &Device) -> bool {
+    Backend::available()
+        .into_iter()
+        .filter_map(Backend::cpu_device)
+        .any(|cpu| cpu == *device)
+}
+
 impl fmt::Display for Backend {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())

@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 
 use burn::tensor::{Device, Tensor, TensorData};
 
+use crate::backend::on_host;
 use crate::bayes_linear::{BayesLinear, Gaussians};
 use crate::config::Config;
 use crate::data::N_FEATURES;
@@ -182,14 +183,18 @@ impl Posterior {
     }
 
     /// As [`forward_sampled`](Self::forward_sampled), for passes that need no gradient (the
-    /// evaluations, the predictive). With the host's noise (the CPU backends) the passes run on
-    /// the host ([`HostPosterior`]): the same estimator, several times faster; with the
-    /// device's noise (a GPU) they stay in burn's ops.
+    /// evaluations, the predictive). On a CPU backend with the host's noise the passes run on
+    /// the host ([`HostPosterior`]): the same estimator, several times faster. On a GPU they
+    /// stay in burn's ops, whichever the noise (the functions drawn before training use the
+    /// host's noise there too).
     pub fn forward_untracked(&self, x: Tensor<2>, samples: usize, noise: &mut Noise) -> Tensor<3> {
+        let device = x.device();
         let Noise::Host(normals) = noise else {
             return self.forward_sampled(x, samples, noise);
         };
-        let device = x.device();
+        if !on_host(&device) {
+            return self.forward_sampled(x, samples, noise);
+        }
         let [batch, _] = x.dims();
         let x: Vec<f32> = x
             .into_data()
