@@ -18,6 +18,7 @@ pub mod functions;
 pub mod gp;
 pub mod gp_view;
 pub mod host_pass;
+pub mod host_step;
 pub mod metrics;
 pub mod model;
 pub mod noise;

@@ -44,6 +44,26 @@ pub fn silu<const D: usize>(x: Tensor<D>) -> Tensor<D> {
     x.clone().neg().exp().add_scalar(1.0).recip() * x
 }
 
+/// The architecture, written once for every pass made of burn's ops: `layer(i, h)` applies
+/// layer `i` (0 the input layer, then each block's fc1 and fc2, the output layer last) to `h`,
+/// whatever its weights are (the means, fresh draws, or drawn leaves to differentiate).
+///
+/// # Shapes
+/// - x: `[.., batch, 9]` → `[.., batch, 1]`
+pub fn network<const D: usize>(
+    x: Tensor<D>,
+    depth: usize,
+    mut layer: impl FnMut(usize, Tensor<D>) -> Tensor<D>,
+) -> Tensor<D> {
+    let mut h = silu(layer(0, x)); // [.., batch, width]
+    for k in 0..depth {
+        let r = silu(layer(1 + 2 * k, h.clone()));
+        let r = layer(2 + 2 * k, r);
+        h = silu(h + r.mul_scalar(0.5));
+    }
+    layer(1 + 2 * depth, h)
+}
+
 impl Regressor {
     /// A freshly initialised model (the tutorial's init, seeded by `rng`).
     pub fn init(config: &Config, rng: &mut Rng, device: &Device) -> Self {
@@ -85,13 +105,8 @@ impl Regressor {
     /// # Shapes
     /// - x: `[batch, 9]` → `[batch, 1]`
     pub fn forward_mean(&self, x: Tensor<2>) -> Tensor<2> {
-        let mut h = silu(self.input.forward_mean(x)); // [batch, width]
-        for b in &self.blocks {
-            let r = silu(b.fc1.forward_mean(h.clone()));
-            let r = b.fc2.forward_mean(r);
-            h = silu(h + r.mul_scalar(0.5));
-        }
-        self.output.forward_mean(h)
+        let layers = self.layers();
+        network(x, self.blocks.len(), |i, h| layers[i].forward_mean(h))
     }
 
     /// The posterior of every layer with its sigmas computed (see [`Posterior`]).
@@ -173,13 +188,13 @@ impl Posterior {
     /// - x: `[batch, 9]` → `[samples, batch, 1]`
     pub fn forward_sampled(&self, x: Tensor<2>, samples: usize, noise: &mut Noise) -> Tensor<3> {
         let x = x.unsqueeze::<3>().repeat_dim(0, samples); // [S, batch, 9]
-        let mut h = silu(self.input.forward_sampled(x, noise)); // [S, batch, width]
-        for [fc1, fc2] in &self.blocks {
-            let r = silu(fc1.forward_sampled(h.clone(), noise));
-            let r = fc2.forward_sampled(r, noise);
-            h = silu(h + r.mul_scalar(0.5));
-        }
-        self.output.forward_sampled(h, noise)
+        let layers: Vec<&Gaussians> = std::iter::once(&self.input)
+            .chain(self.blocks.iter().flatten())
+            .chain(std::iter::once(&self.output))
+            .collect();
+        network(x, self.blocks.len(), |i, h| {
+            layers[i].forward_sampled(h, noise)
+        })
     }
 
     /// As [`forward_sampled`](Self::forward_sampled), for passes that need no gradient (the

@@ -161,7 +161,7 @@ fn fill_avx2(n: &mut Normals, out: &mut [f32]) {
 /// `ln u` for a positive normal `u`, to a few units in the last place: `u = 2^k·m` with `m` in
 /// [√½, √2), and `ln m = 2 atanh s`, `s = (m − 1)/(m + 1)`, by its series to `s⁹`.
 #[inline(always)]
-fn ln(u: f32) -> f32 {
+pub(crate) fn ln(u: f32) -> f32 {
     const SQRT_HALF_BITS: u32 = 0x3f35_04f3;
     let ix = u.to_bits().wrapping_sub(SQRT_HALF_BITS);
     let k = (ix as i32 >> 23) as f32;

@@ -26,23 +26,59 @@ pub struct AdamWSettings {
 /// As in PyTorch, a parameter without a gradient (the rhos during the warmup, which uses only
 /// the means) is skipped entirely: no decay, no moment update, and its step count — hence its
 /// bias correction — starts when it first receives a gradient.
+///
+/// The moments live where the parameters do: as tensors on the device ([`AdamW::new`],
+/// [`AdamW::step`]) or as plain vectors on the host ([`AdamW::new_host`],
+/// [`AdamW::step_host`], one fused loop per parameter; the training step of the CPU backends).
 #[derive(Clone, Debug)]
 pub struct AdamW {
     settings: AdamWSettings,
-    m: Vec<Tensor<2>>,
-    v: Vec<Tensor<2>>,
+    moments: Moments,
     t: Vec<u32>,
 }
 
+#[derive(Clone, Debug)]
+enum Moments {
+    Device {
+        m: Vec<Tensor<2>>,
+        v: Vec<Tensor<2>>,
+    },
+    Host {
+        m: Vec<Vec<f32>>,
+        v: Vec<Vec<f32>>,
+    },
+}
+
+/// One step's scalars for one parameter: its count goes up, and the bias corrections follow.
+struct StepScalars {
+    bc1: f64,
+    bc2: f64,
+}
+
 impl AdamW {
-    /// Fresh state (zero moments) for parameters shaped like `params`.
+    /// Fresh state (zero moments on the device) for parameters shaped like `params`.
     pub fn new(settings: AdamWSettings, params: &[Tensor<2>]) -> Self {
         let zeros: Vec<Tensor<2>> = params.iter().map(|p| p.zeros_like()).collect();
         Self {
             settings,
-            m: zeros.clone(),
-            v: zeros,
+            moments: Moments::Device {
+                m: zeros.clone(),
+                v: zeros,
+            },
             t: vec![0; params.len()],
+        }
+    }
+
+    /// Fresh state (zero moments on the host) for parameters of `sizes` elements each.
+    pub fn new_host(settings: AdamWSettings, sizes: &[usize]) -> Self {
+        let zeros: Vec<Vec<f32>> = sizes.iter().map(|&n| vec![0.0; n]).collect();
+        Self {
+            settings,
+            moments: Moments::Host {
+                m: zeros.clone(),
+                v: zeros,
+            },
+            t: vec![0; sizes.len()],
         }
     }
 
@@ -51,10 +87,28 @@ impl AdamW {
         self.t[i]
     }
 
+    /// Whether the moments are on the host ([`step_host`](Self::step_host)).
+    pub fn on_host(&self) -> bool {
+        matches!(self.moments, Moments::Host { .. })
+    }
+
+    fn count_step(&mut self, i: usize) -> StepScalars {
+        self.t[i] += 1;
+        let t = self.t[i] as i32;
+        let s = self.settings;
+        StepScalars {
+            bc1: 1.0 - s.beta1.powi(t),
+            bc2: 1.0 - s.beta2.powi(t),
+        }
+    }
+
     /// One update with learning rate `lr`; returns the new parameters.
     ///
     /// `p ← p(1 − lr·λ)`, `m ← β₁m + (1−β₁)g`, `v ← β₂v + (1−β₂)g²`,
     /// `p ← p − lr·(m/(1−β₁ᵗ)) / (√(v/(1−β₂ᵗ)) + ε)`.
+    ///
+    /// # Panics
+    /// If the state was made by [`new_host`](Self::new_host).
     pub fn step(
         &mut self,
         params: Vec<Tensor<2>>,
@@ -68,19 +122,48 @@ impl AdamW {
                 out.push(p);
                 continue;
             };
-            self.t[i] += 1;
-            let t = self.t[i] as i32;
-            let (bc1, bc2) = (1.0 - s.beta1.powi(t), 1.0 - s.beta2.powi(t));
-            let m = self.m[i].clone().mul_scalar(s.beta1) + g.clone().mul_scalar(1.0 - s.beta1);
-            let v =
-                self.v[i].clone().mul_scalar(s.beta2) + g.powi_scalar(2).mul_scalar(1.0 - s.beta2);
+            let StepScalars { bc1, bc2 } = self.count_step(i);
+            let Moments::Device { m: ms, v: vs } = &mut self.moments else {
+                panic!("AdamW::step on a host state: use step_host");
+            };
+            let m = ms[i].clone().mul_scalar(s.beta1) + g.clone().mul_scalar(1.0 - s.beta1);
+            let v = vs[i].clone().mul_scalar(s.beta2) + g.powi_scalar(2).mul_scalar(1.0 - s.beta2);
             let denom = v.clone().div_scalar(bc2).sqrt().add_scalar(s.eps);
             let update = m.clone().div(denom).mul_scalar(lr / bc1);
             out.push(p.mul_scalar(1.0 - lr * s.weight_decay) - update);
-            self.m[i] = m;
-            self.v[i] = v;
+            ms[i] = m;
+            vs[i] = v;
         }
         out
+    }
+
+    /// The same update as [`step`](Self::step) on host vectors, in place, one fused loop per
+    /// parameter.
+    ///
+    /// # Panics
+    /// If the state was made by [`new`](Self::new), or a gradient's length differs from its
+    /// parameter's.
+    pub fn step_host(&mut self, params: &mut [Vec<f32>], grads: &[Option<Vec<f32>>], lr: f64) {
+        let s = self.settings;
+        for (i, (p, g)) in params.iter_mut().zip(grads).enumerate() {
+            let Some(g) = g else { continue };
+            let StepScalars { bc1, bc2 } = self.count_step(i);
+            let Moments::Host { m, v } = &mut self.moments else {
+                panic!("AdamW::step_host on a device state: use step");
+            };
+            let (m, v) = (&mut m[i], &mut v[i]);
+            assert!(g.len() == p.len() && m.len() == p.len() && v.len() == p.len());
+            let (b1, b2) = (s.beta1 as f32, s.beta2 as f32);
+            let (c1, c2) = ((1.0 - s.beta1) as f32, (1.0 - s.beta2) as f32);
+            let (bc2, eps) = (bc2 as f32, s.eps as f32);
+            let (decay, rate) = ((1.0 - lr * s.weight_decay) as f32, (lr / bc1) as f32);
+            for (((p, &g), m), v) in p.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
+                *m = *m * b1 + g * c1;
+                *v = *v * b2 + g * g * c2;
+                let denom = (*v / bc2).sqrt() + eps;
+                *p = *p * decay - *m / denom * rate;
+            }
+        }
     }
 }
 
@@ -112,6 +195,32 @@ pub fn clip_global_norm(
         .map(|g| g.map(|g| g * factor.clone()))
         .collect();
     (clipped, norm)
+}
+
+/// [`clip_global_norm`] on host vectors, in place; returns the norm before clipping.
+pub fn clip_global_norm_host(grads: &mut [Option<Vec<f32>>], max_norm: f64) -> f64 {
+    let total: f64 = grads.iter().flatten().map(|g| sum_of_squares(g)).sum();
+    let norm = total.sqrt();
+    let factor = (max_norm / (norm + 1e-6)).min(1.0) as f32;
+    if factor < 1.0 {
+        for g in grads.iter_mut().flatten() {
+            g.iter_mut().for_each(|x| *x *= factor);
+        }
+    }
+    norm
+}
+
+/// `Σ x²` in sixteen `f32` lanes (so it vectorises), the lanes added in `f64`.
+fn sum_of_squares(x: &[f32]) -> f64 {
+    let mut lanes = [0.0f32; 16];
+    let chunks = x.chunks_exact(16);
+    let tail: f64 = chunks.remainder().iter().map(|&v| f64::from(v * v)).sum();
+    for c in chunks {
+        for (l, &v) in lanes.iter_mut().zip(c) {
+            *l += v * v;
+        }
+    }
+    lanes.iter().map(|&l| f64::from(l)).sum::<f64>() + tail
 }
 
 /// Cosine annealing from `base` to `min` over `total` steps, after `done` steps:
@@ -202,15 +311,17 @@ mod tests {
         assert_eq!(vals(c[0].as_ref().unwrap()), vec![3.0, 4.0]);
     }
 
+    const SETTINGS: AdamWSettings = AdamWSettings {
+        beta1: 0.9,
+        beta2: 0.999,
+        eps: 1e-8,
+        weight_decay: 0.1,
+    };
+
     #[test]
     fn one_adamw_step_by_hand() {
         let device = test_device();
-        let s = AdamWSettings {
-            beta1: 0.9,
-            beta2: 0.999,
-            eps: 1e-8,
-            weight_decay: 0.1,
-        };
+        let s = SETTINGS;
         let p = vec![
             Tensor::<2>::from_floats([[1.0, -2.0]], &device),
             Tensor::<2>::from_floats([[7.0]], &device),
@@ -236,5 +347,55 @@ mod tests {
         // A parameter without a gradient is neither decayed nor stepped.
         assert_eq!(vals(&p2[1]), vec![7.0]);
         assert_eq!(opt.steps(1), 0);
+    }
+
+    /// The host's fused loops against the tensor ops, over several steps, with a parameter
+    /// that gets no gradient and a norm that needs clipping.
+    #[test]
+    fn the_host_optimiser_is_the_tensor_optimiser() {
+        let device = test_device();
+        let s = SETTINGS;
+        let p0: Vec<Vec<f32>> = vec![vec![1.0, -2.0, 0.5], vec![7.0], vec![0.1, 0.2]];
+        let tensors = |v: &[Vec<f32>]| -> Vec<Tensor<2>> {
+            v.iter()
+                .map(|v| {
+                    Tensor::from_data(
+                        burn::tensor::TensorData::new(v.clone(), [1, v.len()]),
+                        &device,
+                    )
+                })
+                .collect()
+        };
+        let mut dev = AdamW::new(s, &tensors(&p0));
+        let mut host = AdamW::new_host(s, &[3, 1, 2]);
+        let (mut pd, mut ph) = (tensors(&p0), p0.clone());
+        for step in 0..4 {
+            let k = step as f32;
+            let g = vec![
+                Some(vec![3.0 - k, 4.0 * k, -1.5]),
+                None,
+                Some(vec![0.25 * k, -2.0]),
+            ];
+            let gd: Vec<Option<Tensor<2>>> = g
+                .iter()
+                .map(|g| {
+                    g.as_ref()
+                        .map(|g| tensors(std::slice::from_ref(g)).remove(0))
+                })
+                .collect();
+            let (gd, norm_d) = clip_global_norm(gd, 2.0);
+            let mut gh = g.clone();
+            let norm_h = clip_global_norm_host(&mut gh, 2.0);
+            assert!((f64::from(norm_d.into_scalar::<f32>()) - norm_h).abs() < 1e-5 * norm_h);
+            pd = dev.step(pd, gd, 0.05);
+            host.step_host(&mut ph, &gh, 0.05);
+            for (a, b) in pd.iter().zip(&ph) {
+                for (x, y) in vals(a).iter().zip(b) {
+                    assert!((x - f64::from(*y)).abs() < 1e-6, "step {step}: {x} vs {y}");
+                }
+            }
+        }
+        assert_eq!((host.steps(0), host.steps(1)), (4, 0));
+        assert_eq!(ph[1], vec![7.0]);
     }
 }

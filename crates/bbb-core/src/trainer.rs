@@ -15,6 +15,7 @@
 use burn::tensor::{Device, Tensor, TensorData};
 use std::sync::Arc;
 
+use crate::backend::on_host;
 use crate::behind::{evaluation_from_sums, flat_params, Behind, EvalJob, Pending};
 use crate::config::{Config, ConfigError};
 use crate::data::{Dataset, N_FEATURES};
@@ -22,10 +23,11 @@ use crate::elbo::{elbo_step, ElboSettings};
 use crate::evaluate::{EvalSet, Evaluation, McSamples, TestScoring};
 use crate::events::{Event, Phase, Progress, Summary, TrainError};
 use crate::functions::{self, BeforeTraining};
+use crate::host_step::HostParams;
 use crate::metrics::{Diagnostics, EpochRecord, SplitMetrics, Stage};
 use crate::model::Regressor;
 use crate::noise::{Noise, NoiseKeys, NoiseSource};
-use crate::optim::{clip_global_norm, cosine_lr, AdamW, AdamWSettings};
+use crate::optim::{clip_global_norm, clip_global_norm_host, cosine_lr, AdamW, AdamWSettings};
 use crate::predictive::{self, Predictive, PredictiveJob};
 use crate::rng::{Rng, Stream};
 use crate::weights::{self, WeightSpace};
@@ -119,15 +121,19 @@ impl Trainer {
         let (config, data) = prepare(config)?;
         let seed = config.seed;
         let model = Regressor::init(&config, &mut Rng::stream(seed, Stream::Init), &device);
-        let optim = AdamW::new(
-            AdamWSettings {
-                beta1: config.beta1,
-                beta2: config.beta2,
-                eps: config.adam_eps,
-                weight_decay: config.weight_decay,
-            },
-            &model.params(),
-        );
+        let settings = AdamWSettings {
+            beta1: config.beta1,
+            beta2: config.beta2,
+            eps: config.adam_eps,
+            weight_decay: config.weight_decay,
+        };
+        // With the host's noise on a CPU device the per-weight work runs on the host
+        // (`host_step.rs`), and so do the optimiser's moments; on a GPU everything stays there.
+        let optim = if noise == NoiseSource::Host && on_host(&device) {
+            AdamW::new_host(settings, &HostParams::read(&model).sizes())
+        } else {
+            AdamW::new(settings, &model.params())
+        };
         let s = &data.scaler;
         let (train_x, train_y) = (s.features(&data.train.x), s.scale_y(&data.train.y));
         let [eval_train, eval_val, eval_test] = eval_sets(&config, &data, &device);
@@ -486,6 +492,24 @@ impl Trainer {
     fn train_batch(&mut self, batch: usize) -> Event {
         let epoch = self.epochs_done;
         let (x, y) = self.minibatch(batch);
+        if self.optim.on_host() {
+            self.train_batch_on_host(x, y, epoch);
+        } else {
+            self.train_batch_on_device(x, y, epoch);
+        }
+        self.phase = if batch + 1 < self.config.num_batches() {
+            Phase::Train { batch: batch + 1 }
+        } else {
+            Phase::Evaluate { index: 0 }
+        };
+        Event::Trained {
+            epoch: epoch + 1,
+            batch,
+        }
+    }
+
+    /// One update with every step in burn's ops (the GPU).
+    fn train_batch_on_device(&mut self, x: Tensor<2>, y: Tensor<2>, epoch: usize) {
         let tracked = self.model.map_params(|p| p.autodiff().require_grad());
         let loss = match self.stage_of(epoch) {
             Stage::Warmup => (tracked.forward_mean(x) - y).powi_scalar(2).mean(),
@@ -502,15 +526,25 @@ impl Trainer {
         let lr = self.lr_during(epoch);
         let updated = self.optim.step(self.model.params(), grads, lr);
         self.model = self.model.with_params(updated);
-        self.phase = if batch + 1 < self.config.num_batches() {
-            Phase::Train { batch: batch + 1 }
-        } else {
-            Phase::Evaluate { index: 0 }
+    }
+
+    /// The same update with the per-weight work on the host (the CPU backends; `host_step.rs`).
+    fn train_batch_on_host(&mut self, x: Tensor<2>, y: Tensor<2>, epoch: usize) {
+        let mut params = HostParams::read(&self.model);
+        let mut grads = match self.stage_of(epoch) {
+            Stage::Warmup => params.warmup_grads(x, y),
+            Stage::Vi => {
+                let s = self.elbo_settings(self.config.train_mc_samples);
+                let Noise::Host(normals) = &mut self.train_noise else {
+                    unreachable!("the host step is chosen only with the host's noise");
+                };
+                params.elbo_grads(x, y, &s, normals)
+            }
         };
-        Event::Trained {
-            epoch: epoch + 1,
-            batch,
-        }
+        clip_global_norm_host(&mut grads, self.config.clip_norm);
+        let lr = self.lr_during(epoch);
+        self.optim.step_host(&mut params.values, &grads, lr);
+        self.model = params.to_model(&self.model, &self.device);
     }
 
     fn elbo_settings(&self, mc_samples: usize) -> ElboSettings {

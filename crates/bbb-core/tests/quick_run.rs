@@ -117,6 +117,27 @@ fn quick_preset_lands_in_the_tutorials_range() {
     assert!(c.weights.windows(2).all(|w| w[0] <= w[1]));
 }
 
+/// The CPU backends train with the per-weight work on the host; a GPU keeps every step in
+/// burn's ops and draws its own noise. That path, run here on the CPU with burn's generator,
+/// lands in the same range (other draws, so not the same numbers).
+#[test]
+fn the_gpus_burn_only_step_lands_in_the_same_range() {
+    let device = Backend::available()
+        .into_iter()
+        .find_map(Backend::cpu_device)
+        .expect("a CPU backend");
+    let mut t = Trainer::new(Config::quick(), device, NoiseSource::Device).unwrap();
+    assert!(!t.optimizer().on_host());
+    let s = ready(t.run_to_end()).unwrap();
+    assert!(
+        (0.07..=0.092).contains(&s.test.rmse),
+        "test RMSE {}",
+        s.test.rmse
+    );
+    assert!(s.diagnostics.pass(), "{:?}", s.diagnostics);
+    assert!(cpu_trainer(Config::quick()).optimizer().on_host());
+}
+
 #[test]
 fn stepping_is_bounded_and_resumable() {
     let config = short(1, 2);
