@@ -811,7 +811,22 @@ function longTasksSince(page, t0) {
   return page.evaluate((from) => window.longTasks.filter(([t]) => t >= from).map(([, d]) => d), t0);
 }
 
+async function workersAndCores(page) {
+  return page.evaluate(() =>
+    [Number(document.querySelector('[data-testid="workers"]').dataset.count), navigator.hardwareConcurrency]);
+}
+
 async function liveFiguresCost(browser, server) {
+  {
+    // Four draws per training step outweigh the evaluation: the training keeps a core.
+    const page = await browser.newPage();
+    await page.goto(`${server.url}#preset=quick&backend=cpu&train-mc=4`);
+    await waitStatus(page, "ready", 60_000);
+    await page.waitForFunction(() => document.querySelector('[data-testid="workers"]').dataset.count !== "0", null, { timeout: 60_000 });
+    const [used, cores] = await workersAndCores(page);
+    check(used === Math.max(1, Math.min(cores, 8) - 1), `train-mc=4: ${used} evaluation workers on ${cores} cores`);
+    await page.close();
+  }
   const runs = { live: "live-views=1", still: "live-views=0", alone: "live-views=0&workers=0" };
   const times = { live: [], still: [], alone: [] };
   // The main thread's long tasks (over 50 ms) from Train to "done": count and longest.
@@ -825,10 +840,9 @@ async function liveFiguresCost(browser, server) {
     if (kind !== "alone") {
       // Training starts once the workers have the run (they load the module in the background).
       await page.waitForFunction(() => document.querySelector('[data-testid="workers"]').dataset.count !== "0", null, { timeout: 60_000 });
-      // The quick preset's 10 draws per point leave the page's core to its training.
-      const [used, cores] = await page.evaluate(() =>
-        [Number(document.querySelector('[data-testid="workers"]').dataset.count), navigator.hardwareConcurrency]);
-      check(used === Math.max(1, Math.min(cores, 8) - 1), `quick preset: ${used} evaluation workers on ${cores} cores`);
+      // The quick preset's evaluation (10 draws of 1,000 rows) outweighs its training: every core.
+      const [used, cores] = await workersAndCores(page);
+      check(used === Math.min(cores, 8), `quick preset: ${used} evaluation workers on ${cores} cores`);
     }
     const start = await page.evaluate(() => performance.now());
     await page.locator('[data-testid="train"]').click();
@@ -874,7 +888,11 @@ async function pauseLatency(browser, server, label) {
     await page.waitForTimeout(300 + 250 * i);
     if ((await text(page, "status")) === "done") break;
     await page.locator('[data-testid="pause"]').click();
-    await waitStatus(page, "paused", 30_000);
+    // A click that lands after the last epoch, while the final figures are computed, finds
+    // nothing left to pause: the run ends as "done".
+    await page.waitForFunction(() => ["paused", "done"].includes(document.querySelector('[data-testid="status"]').textContent),
+      null, { timeout: 30_000, polling: 100 });
+    if ((await text(page, "status")) === "done") break;
     await page.locator('[data-testid="train"]').click();
   }
   await waitStatus(page, "done", 600_000);
@@ -896,8 +914,7 @@ async function fullPreset(browser, server, label) {
   await waitStatus(page, "ready", 60_000);
   await page.waitForFunction(() => document.querySelector('[data-testid="workers"]').dataset.count !== "0", null, { timeout: 60_000 }).catch(() => {});
   // The full preset's 38 draws per point: one worker per core (at most 8).
-  const [used, cores] = await page.evaluate(() =>
-    [Number(document.querySelector('[data-testid="workers"]').dataset.count), navigator.hardwareConcurrency]);
+  const [used, cores] = await workersAndCores(page);
   check(used === Math.min(cores, 8), `${label} ${used} evaluation workers on ${cores} cores`);
   const start = await page.evaluate(() => performance.now());
   await page.locator('[data-testid="train"]').click();

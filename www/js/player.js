@@ -7,7 +7,9 @@ import { EvalWorkers } from "./workers.js";
 // pause or reset, and every call into the Session goes through one queue so no two are ever in
 // flight at once.
 
-const SLICE_MS = 25;
+// A slice of work per task, short enough that one stays under 50 ms even when the page's core
+// is shared with an evaluation worker (the full preset keeps every core busy).
+const SLICE_MS = 15;
 // Redrawing is not free (a full curves redraw is tens of milliseconds on a slow machine), so the
 // curves redraw at most this often, and the live predictive, calibration and weights about this
 // many times a run (each refresh costs about 0.1 s on the CPU here: the e2e test reports it).
@@ -430,7 +432,9 @@ export class Player {
       session.startPredictive(live);
       while (!(await session.predictiveStep(SLICE_MS))) await yieldToBrowser();
     });
+    await yieldToBrowser();
     await views.timed("weights read", () => session.refreshWeights());
+    await yieldToBrowser();
     views.redraw(session, POSTERIOR_FIGURES);
     views.showMetrics(session.metrics());
     views.showRegions(session.regions());

@@ -204,12 +204,10 @@ impl Posterior {
     /// host's noise there too).
     pub fn forward_untracked(&self, x: Tensor<2>, samples: usize, noise: &mut Noise) -> Tensor<3> {
         let device = x.device();
-        let Noise::Host(normals) = noise else {
-            return self.forward_sampled(x, samples, noise);
+        let normals = match noise {
+            Noise::Host(normals) if on_host(&device) => normals,
+            _ => return self.forward_sampled(x, samples, noise),
         };
-        if !on_host(&device) {
-            return self.forward_sampled(x, samples, noise);
-        }
         let [batch, _] = x.dims();
         let x: Vec<f32> = x
             .into_data()

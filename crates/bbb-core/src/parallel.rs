@@ -5,6 +5,29 @@
 //! threads here: the pieces run in order on the calling thread (the page spreads work over Web
 //! Workers instead).
 
+/// How many evaluators (the page's workers) an epoch's evaluation should get on a machine with
+/// `cores` cores, at least one: every core when the evaluation outweighs the training (the
+/// training then shares a core with one evaluator), otherwise `cores − 1`, so the training,
+/// which bounds the run, keeps a core of its own.
+///
+/// The weights are rows through the network per epoch: `draws · (n_train + n_val)` for the
+/// evaluation, `n_train · train_mc` for the training, whose row costs about six evaluation
+/// rows (forward, backward and the per-weight work): one wasm thread in headless Chromium,
+/// full preset, 23 ms of training and 178 ms of evaluation (38 draws) per epoch
+/// (`bench_cpu_epoch_parts`).
+pub fn evaluators_for(config: &crate::config::Config, cores: usize) -> usize {
+    const TRAINING_ROW_IN_EVALUATION_ROWS: usize = 6;
+    let draws = config.eval_mc_elbo + config.eval_mc_rmse;
+    let evaluation = draws * (config.n_train + config.n_val);
+    let training = TRAINING_ROW_IN_EVALUATION_ROWS * config.n_train * config.train_mc_samples;
+    let evaluators = if evaluation >= training {
+        cores
+    } else {
+        cores.saturating_sub(1)
+    };
+    evaluators.max(1)
+}
+
 /// `f(0), f(1), …, f(n − 1)` on up to `threads` threads, returned in order of the index.
 pub fn map_parallel<T: Send>(n: usize, threads: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
     let threads = threads.min(n);
@@ -72,5 +95,39 @@ mod tests {
             in_flight.load(Ordering::SeqCst) >= 2
         });
         assert_eq!(met, [true, true]);
+    }
+
+    #[test]
+    fn evaluators_follow_the_weight_of_the_evaluation() {
+        use crate::config::Config;
+        // Both presets evaluate more rows than they train (10 or 38 draws of 1,000 rows against
+        // six times 800): every core.
+        for config in [Config::quick(), Config::default()] {
+            assert_eq!(evaluators_for(&config, 2), 2);
+            assert_eq!(evaluators_for(&config, 8), 8);
+        }
+        // Two draws per point (2,000 rows) weigh less than the training (4,800): the training
+        // keeps a core, and one core still gets one evaluator.
+        let light = Config {
+            eval_mc_elbo: 1,
+            eval_mc_rmse: 1,
+            ..Config::quick()
+        };
+        assert_eq!(evaluators_for(&light, 8), 7);
+        assert_eq!(evaluators_for(&light, 1), 1);
+        // Either side of the balance: 4 draws (4,000 rows) weigh less, 5 (5,000) more.
+        let draws = |n: usize| Config {
+            eval_mc_elbo: 1,
+            eval_mc_rmse: n - 1,
+            ..Config::quick()
+        };
+        assert_eq!(evaluators_for(&draws(4), 4), 3);
+        assert_eq!(evaluators_for(&draws(5), 4), 4);
+        // Four draws per training step move the balance back.
+        let heavy_training = Config {
+            train_mc_samples: 4,
+            ..Config::quick()
+        };
+        assert_eq!(evaluators_for(&heavy_training, 4), 3);
     }
 }

@@ -88,6 +88,10 @@ pub struct Trainer {
     eval_test: EvalSet,
     model: Regressor,
     optim: AdamW,
+    /// The model's parameters on the host, kept between the steps of the host's training step
+    /// (read back once: on ndarray a read-back costs more than the step's per-weight work).
+    /// Dropped whenever `model` is replaced otherwise.
+    host_params: Option<HostParams>,
     /// Weight draws of the training steps, of the evaluations, and of the plots: separate
     /// streams, so the page's live plots never change what the run computes.
     train_noise: Noise,
@@ -149,6 +153,7 @@ impl Trainer {
             eval_test,
             model,
             optim,
+            host_params: None,
             train_noise: Noise::for_stream(noise, seed, Stream::TrainNoise),
             eval_keys: NoiseKeys::new(noise, seed, Stream::EvalNoise),
             threads: 1,
@@ -530,11 +535,14 @@ impl Trainer {
 
     /// The same update with the per-weight work on the host (the CPU backends; `host_step.rs`).
     fn train_batch_on_host(&mut self, x: Tensor<2>, y: Tensor<2>, epoch: usize) {
-        let mut params = HostParams::read(&self.model);
-        let mut grads = match self.stage_of(epoch) {
+        let (stage, lr) = (self.stage_of(epoch), self.lr_during(epoch));
+        let s = self.elbo_settings(self.config.train_mc_samples);
+        let params = self
+            .host_params
+            .get_or_insert_with(|| HostParams::read(&self.model));
+        let mut grads = match stage {
             Stage::Warmup => params.warmup_grads(x, y),
             Stage::Vi => {
-                let s = self.elbo_settings(self.config.train_mc_samples);
                 let Noise::Host(normals) = &mut self.train_noise else {
                     unreachable!("the host step is chosen only with the host's noise");
                 };
@@ -542,7 +550,6 @@ impl Trainer {
             }
         };
         clip_global_norm_host(&mut grads, self.config.clip_norm);
-        let lr = self.lr_during(epoch);
         self.optim.step_host(&mut params.values, &grads, lr);
         self.model = params.to_model(&self.model, &self.device);
     }
@@ -721,6 +728,7 @@ impl Trainer {
         if self.testing.is_none() {
             let best = self.best.as_ref().expect("at least one evaluated epoch");
             self.model = best.model.clone();
+            self.host_params = None;
             self.testing = Some(TestScoring::new(&self.model));
         }
         let testing = self.testing.as_mut().expect("the test has started");

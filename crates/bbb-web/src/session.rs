@@ -230,22 +230,11 @@ impl Session {
     }
 
     /// How many evaluation workers this run keeps busy on a machine with `cores` cores (at
-    /// least one). In this browser an epoch's evaluation costs about as much as its training at
-    /// 10 draws per point (the quick preset) and four times as much at 38 (the full preset:
-    /// the wasm benchmark `bench_cpu_epoch_parts`), so from 20 draws on every core gets a
-    /// worker and the main thread's training shares one; below that the training keeps a core
-    /// of its own. Measured on two cores: the full preset 223 s with two workers against 284 s
-    /// with one, the quick preset 10.3–10.6 s against 9.3–9.5 s.
+    /// least one): every core when its evaluation outweighs its training (both presets),
+    /// otherwise one less ([`bbb_core::parallel::evaluators_for`]).
     #[wasm_bindgen(js_name = evaluationWorkers)]
     pub fn evaluation_workers(&self, cores: usize) -> usize {
-        let config = self.trainer.config();
-        let draws = config.eval_mc_elbo + config.eval_mc_rmse;
-        let workers = if draws >= 20 {
-            cores
-        } else {
-            cores.saturating_sub(1)
-        };
-        workers.max(1)
+        bbb_core::parallel::evaluators_for(self.trainer.config(), cores)
     }
 
     /// The evaluation job for the workers, `{ epoch, params, batches }`, or `null`.

@@ -84,6 +84,7 @@ impl Trainer {
             val_rmse: best.val.rmse,
         });
         trainer.model = model;
+        trainer.host_params = None;
         trainer.history = file.history.clone();
         trainer.epochs_done = trainer.config.total_epochs();
         trainer.phase = Phase::Test;
