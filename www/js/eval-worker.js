@@ -1,7 +1,8 @@
-// One evaluation worker. It loads the page's own wasm module (the addresses come from the page)
-// and, for each run, an EvalWorker made from the run's settings; then it scores the batches of
-// each epoch's evaluation job that the page sends it. Messages are handled one after another, so a
-// new run's settings never arrive while a batch of the last run is being scored.
+// One evaluation worker. It starts the page's CPU wasm module (the page sends the glue's address
+// and the module, compiled once for all the workers) and, for each run, an EvalWorker made from
+// the run's settings; then it scores the batches of each epoch's evaluation job that the page
+// sends it. Messages are handled one after another, so a new run's settings never arrive while a
+// batch of the last run is being scored.
 
 let bindings = null;
 let evaluator = null;
@@ -11,7 +12,7 @@ async function handle(data) {
   switch (data.type) {
     case "load":
       bindings = await import(data.glue);
-      await bindings.default({ module_or_path: data.wasm });
+      await bindings.default({ module_or_path: data.module });
       return {};
     case "configure":
       evaluator?.free();
@@ -19,10 +20,9 @@ async function handle(data) {
       evaluator = new bindings.EvalWorker(data.settings);
       return { batches: evaluator.batches };
     case "score": {
-      // One batch at a time, each answer two numbers, in the order asked.
-      const sums = [];
-      for (const b of data.batches) sums.push(await evaluator.score(data.epoch, data.params, b, b + 1));
-      return { sums };
+      // Every batch asked for in one call (one model built), two numbers each, in that order.
+      const all = await evaluator.score(data.epoch, data.params, Uint32Array.from(data.batches));
+      return { sums: data.batches.map((_, k) => all.subarray(2 * k, 2 * k + 2)) };
     }
     default:
       throw new Error(`unknown message ${data.type}`);

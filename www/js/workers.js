@@ -13,6 +13,16 @@ function timeout(ms, what) {
   return new Promise((_, reject) => setTimeout(() => reject(new Error(`${what} took over ${ms / 1000} s`)), ms));
 }
 
+// The module at `url`, compiled (while it downloads, where the server sends it as wasm).
+async function compile(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: ${response.status} ${response.statusText}`);
+  if (WebAssembly.compileStreaming && response.headers.get("content-type")?.startsWith("application/wasm")) {
+    return WebAssembly.compileStreaming(response);
+  }
+  return WebAssembly.compile(await response.arrayBuffer());
+}
+
 export class EvalWorkers {
   // Starts `count` workers and loads the module in each; null when that cannot be done here.
   static async start(count) {
@@ -23,9 +33,12 @@ export class EvalWorkers {
         workers.push(new Worker(new URL("./eval-worker.js", import.meta.url), { type: "module" }));
       }
       const pool = new EvalWorkers(workers);
-      // The workers compute on flex: the CPU-only module, whichever module the page has.
+      // The workers compute on flex: the CPU-only module, whichever module the page has. It is
+      // compiled once, here, and the compiled module is posted to every worker: the workers then
+      // share its machine code, including what the engine optimises while they run.
       const { glue, wasm } = await moduleUrls("cpu");
-      await Promise.race([pool.all({ type: "load", glue, wasm }), timeout(LOAD_TIMEOUT_MS, "loading the workers")]);
+      const load = compile(wasm).then((module) => pool.all({ type: "load", glue, module }));
+      await Promise.race([load, timeout(LOAD_TIMEOUT_MS, "loading the workers")]);
       return pool;
     } catch (e) {
       for (const w of workers) w.terminate();

@@ -135,25 +135,29 @@ impl EvalWorker {
         Evaluation::len((&self.sets.0, &self.sets.1))
     }
 
-    /// The sums `(nll, squared error)` of batches `from..to` of epoch `epoch`'s evaluation of the
-    /// model `params`, two numbers per batch.
+    /// The sums `(nll, squared error)` of the listed batches (indices into train-then-validation,
+    /// any order) of epoch `epoch`'s evaluation of the model `params`: two numbers per batch, in
+    /// the order listed. The model is built once for all of them.
     pub async fn score(
         &self,
         epoch: usize,
         params: &[f32],
-        (from, to): (usize, usize),
+        batches: &[usize],
     ) -> Result<Vec<f32>, String> {
-        if from > to || to > self.batches() || epoch == 0 {
+        let there = self.batches();
+        if let Some(b) = batches.iter().find(|&&b| b >= there) {
             return Err(format!(
-                "batches {from}..{to} of epoch {epoch}: there are {} batches and epochs start at 1",
-                self.batches()
+                "batch {b} of epoch {epoch}: there are {there} batches"
             ));
+        }
+        if epoch == 0 {
+            return Err("epochs start at 1".into());
         }
         let model = model_from_flat(&self.template, params, &self.device)?;
         let evaluation = Evaluation::new(&model, epoch);
         let sets = (&self.sets.0, &self.sets.1);
-        let mut values = Vec::with_capacity(2 * (to - from));
-        for index in from..to {
+        let mut values = Vec::with_capacity(2 * batches.len());
+        for &index in batches {
             let (_, sums) = evaluation.score(index, sets, &self.config, self.y_std, &self.keys);
             values.push(sums.nll_sum);
             values.push(sums.sq_sum);

@@ -48,11 +48,6 @@ impl HostParams {
         }
     }
 
-    /// Elements per parameter tensor.
-    pub fn sizes(&self) -> Vec<usize> {
-        self.values.iter().map(Vec::len).collect()
-    }
-
     /// The model with these parameters.
     pub fn to_model(&self, like: &Regressor, device: &Device) -> Regressor {
         like.with_params(

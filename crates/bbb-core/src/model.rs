@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 
 use burn::tensor::{Device, Tensor, TensorData};
 
+use crate::activation::silu_tracked_host;
 use crate::backend::on_host;
 use crate::bayes_linear::{BayesLinear, Gaussians};
 use crate::config::Config;
@@ -46,7 +47,9 @@ pub fn silu<const D: usize>(x: Tensor<D>) -> Tensor<D> {
 
 /// The architecture, written once for every pass made of burn's ops: `layer(i, h)` applies
 /// layer `i` (0 the input layer, then each block's fc1 and fc2, the output layer last) to `h`,
-/// whatever its weights are (the means, fresh draws, or drawn leaves to differentiate).
+/// whatever its weights are (the means, fresh draws, or drawn leaves to differentiate). On the
+/// CPU backends SiLU takes its exponential on the host ([`silu_tracked_host`]); on a GPU it
+/// is [`silu`] in burn's ops.
 ///
 /// # Shapes
 /// - x: `[.., batch, 9]` → `[.., batch, 1]`
@@ -55,6 +58,14 @@ pub fn network<const D: usize>(
     depth: usize,
     mut layer: impl FnMut(usize, Tensor<D>) -> Tensor<D>,
 ) -> Tensor<D> {
+    let host = on_host(&x.device());
+    let silu = |t: Tensor<D>| {
+        if host {
+            silu_tracked_host(t)
+        } else {
+            silu(t)
+        }
+    };
     let mut h = silu(layer(0, x)); // [.., batch, width]
     for k in 0..depth {
         let r = silu(layer(1 + 2 * k, h.clone()));

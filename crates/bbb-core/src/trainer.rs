@@ -134,7 +134,12 @@ impl Trainer {
         // With the host's noise on a CPU device the per-weight work runs on the host
         // (`host_step.rs`), and so do the optimiser's moments; on a GPU everything stays there.
         let optim = if noise == NoiseSource::Host && on_host(&device) {
-            AdamW::new_host(settings, &HostParams::read(&model).sizes())
+            let sizes: Vec<usize> = model
+                .params()
+                .iter()
+                .map(|p| p.dims().iter().product())
+                .collect();
+            AdamW::new_host(settings, &sizes)
         } else {
             AdamW::new(settings, &model.params())
         };

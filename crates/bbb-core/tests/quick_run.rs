@@ -282,9 +282,16 @@ fn evaluations_scored_outside_give_the_same_run() {
                 assert!(!t.set_outside_evaluation(false));
                 continue;
             }
-            let half = job.batches / 2;
-            let mut sums = ready(worker.score(job.epoch, &job.params, (0, half))).unwrap();
-            sums.extend(ready(worker.score(job.epoch, &job.params, (half, job.batches))).unwrap());
+            // Two workers, as the page splits a job: the even batches and the odd ones, each
+            // answered in the order asked, then put back in batch order.
+            let mut sums = vec![f32::NAN; 2 * job.batches];
+            for first in [1, 0] {
+                let mine: Vec<usize> = (first..job.batches).step_by(2).collect();
+                let got = ready(worker.score(job.epoch, &job.params, &mine)).unwrap();
+                for (&b, pair) in mine.iter().zip(got.chunks_exact(2)) {
+                    sums[2 * b..2 * b + 2].copy_from_slice(pair);
+                }
+            }
             t.deliver_evaluation(job.epoch, sums.clone()).unwrap();
             assert!(
                 t.deliver_evaluation(job.epoch, sums).is_err(),
@@ -300,9 +307,13 @@ fn evaluations_scored_outside_give_the_same_run() {
     let (history, summary, jobs, _) = run(Some(2));
     assert_eq!(jobs, 2);
     assert_eq!((history, summary), plain);
-    // A job for a batch range that does not exist is refused.
-    assert!(ready(worker.score(1, &[0.0; 4], (0, 1))).is_err());
-    assert!(ready(worker.score(1, &[0.0; 10], (0, 99))).is_err());
+    // A job with parameters of the wrong size, a batch that does not exist or epoch 0 is
+    // refused.
+    assert!(ready(worker.score(1, &[0.0; 4], &[0])).is_err());
+    let params = vec![0.0; cpu_trainer(config.clone()).n_parameters()];
+    assert!(ready(worker.score(1, &params, &[0])).is_ok());
+    assert!(ready(worker.score(1, &params, &[0, 99])).is_err());
+    assert!(ready(worker.score(0, &params, &[0])).is_err());
 }
 
 /// The Step button: one call trains one epoch and ends with that epoch's row, whether the
@@ -331,7 +342,12 @@ fn a_step_trains_one_epoch_and_ends_with_its_row() {
             if let Event::Waiting { epoch: e } = event {
                 assert_eq!((how, e), ("outside", epoch));
                 let job = t.take_evaluation_job().unwrap();
-                let sums = ready(worker.score(job.epoch, &job.params, (0, job.batches))).unwrap();
+                let sums = ready(worker.score(
+                    job.epoch,
+                    &job.params,
+                    &(0..job.batches).collect::<Vec<_>>(),
+                ))
+                .unwrap();
                 t.deliver_evaluation(job.epoch, sums).unwrap();
                 event = ready(t.run_epoch()).unwrap();
             }

@@ -32,17 +32,17 @@ impl EvalWorker {
         self.inner.batches()
     }
 
-    /// The sums of batches `from..to` of epoch `epoch`'s evaluation of the model `params`: two
-    /// numbers per batch.
+    /// The sums of the listed batches of epoch `epoch`'s evaluation of the model `params`: two
+    /// numbers per batch, in the order listed (one model built for all of them).
     pub async fn score(
         &self,
         epoch: usize,
         params: Vec<f32>,
-        from: usize,
-        to: usize,
+        batches: Vec<u32>,
     ) -> Result<Vec<f32>, JsError> {
+        let batches: Vec<usize> = batches.into_iter().map(|b| b as usize).collect();
         self.inner
-            .score(epoch, &params, (from, to))
+            .score(epoch, &params, &batches)
             .await
             .map_err(error)
     }
