@@ -59,18 +59,18 @@ pub fn network<const D: usize>(
     mut layer: impl FnMut(usize, Tensor<D>) -> Tensor<D>,
 ) -> Tensor<D> {
     let host = on_host(&x.device());
-    let silu = |t: Tensor<D>| {
+    let activation = |t: Tensor<D>| {
         if host {
             silu_tracked_host(t)
         } else {
             silu(t)
         }
     };
-    let mut h = silu(layer(0, x)); // [.., batch, width]
+    let mut h = activation(layer(0, x)); // [.., batch, width]
     for k in 0..depth {
-        let r = silu(layer(1 + 2 * k, h.clone()));
+        let r = activation(layer(1 + 2 * k, h.clone()));
         let r = layer(2 + 2 * k, r);
-        h = silu(h + r.mul_scalar(0.5));
+        h = activation(h + r.mul_scalar(0.5));
     }
     layer(1 + 2 * depth, h)
 }
