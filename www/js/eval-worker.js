@@ -20,9 +20,8 @@ async function handle(data) {
       evaluator = new bindings.EvalWorker(data.settings);
       return { batches: evaluator.batches };
     case "score": {
-      // Every batch asked for in one call (one model built), two numbers each, in that order.
-      const all = await evaluator.score(data.epoch, data.params, Uint32Array.from(data.batches));
-      return { sums: data.batches.map((_, k) => all.subarray(2 * k, 2 * k + 2)) };
+      // Every batch asked for in one call (one model built): two numbers each, in that order.
+      return { sums: await evaluator.score(data.epoch, data.params, Uint32Array.from(data.batches)) };
     }
     default:
       throw new Error(`unknown message ${data.type}`);

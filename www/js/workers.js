@@ -104,7 +104,7 @@ export class EvalWorkers {
       if (batches.length === 0) return;
       const reply = await this.request(worker, { type: "score", epoch: job.epoch, params: job.params, batches });
       if (run !== this.run) throw new Error("a new run started");
-      batches.forEach((b, k) => sums.set(reply.sums[k], 2 * b));
+      batches.forEach((b, k) => sums.set(reply.sums.subarray(2 * k, 2 * k + 2), 2 * b));
     }));
     return sums;
   }
