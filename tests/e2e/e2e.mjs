@@ -258,13 +258,17 @@ async function pageMatchesCli(browser, server, label) {
   execFileSync(cli, args, { stdio: "ignore" });
   const summary = JSON.parse(await readFile(join(out, "summary.json"), "utf8"));
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  // Without live figures the page draws only the final predictive, as the CLI does: the same
-  // predictive draws, so the same calibration.
-  const hash = new URLSearchParams({ preset: "quick", backend: "cpu", "live-views": "0", ...flags }).toString();
+  // The defaults, live figures and workers on: the final predictive's draws are keyed by the
+  // run alone (not by the live ones drawn before it, nor by which worker draws a pass), so the
+  // calibration is the CLI's.
+  const hash = new URLSearchParams({ preset: "quick", backend: "cpu", ...flags }).toString();
   await page.goto(`${server.url}#${hash}`);
   await waitStatus(page, "ready", 60_000);
+  await page.waitForFunction(() => document.querySelector('[data-testid="workers"]').dataset.count !== "0", null, { timeout: 60_000 });
   await page.locator('[data-testid="train"]').click();
   await waitStatus(page, "done", 120_000);
+  const computed = await page.locator('[data-testid="costs"] tr').evaluateAll((rows) => rows.map((r) => r.dataset.name));
+  check(computed.includes("final predictive, drawn by the workers"), `${label} the workers drew the final predictive (${computed.filter((n) => n.includes("predictive")).join(", ")})`);
   const pairs = [
     ["metric-test-rmse", "test_rmse"],
     ["metric-test-nll", "test_nll"],

@@ -1,7 +1,7 @@
 // One evaluation worker. It starts the page's CPU wasm module (the page sends the glue's address
 // and the module, compiled once for all the workers) and, for each run, an EvalWorker made from
 // the run's settings; then it scores the batches of each epoch's evaluation job that the page
-// sends it. Messages are handled one after another, so a new run's settings never arrive while a
+// sends it, and draws its share of the passes of each predictive. Messages are handled one after another, so a new run's settings never arrive while a
 // batch of the last run is being scored.
 
 let bindings = null;
@@ -22,6 +22,10 @@ async function handle(data) {
     case "score": {
       // Every batch asked for in one call (one model built): two numbers each, in that order.
       return { sums: await evaluator.score(data.epoch, data.params, Uint32Array.from(data.batches)) };
+    }
+    case "draw": {
+      const draws = await evaluator.draw(data.params, data.features, data.key, data.samples, data.first, data.end);
+      return { draws };
     }
     default:
       throw new Error(`unknown message ${data.type}`);

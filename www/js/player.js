@@ -414,24 +414,71 @@ export class Player {
   }
 
   // The predictive, its calibration and the weights move as the network learns: a light
-  // refresh now and then (unless the address turned the live figures off).
+  // refresh now and then (unless the address turned the live figures off). With workers it
+  // does not hold the training up: they draw it while the next epochs train, and the figures
+  // follow when it arrives (one at a time; a refresh due meanwhile is skipped).
   async livePredictive(session, progress) {
     const every = Math.max(2, Math.round(progress.totalEpochs / LIVE_PREDICTIVE_UPDATES));
     if (!session.liveViews || progress.done || progress.epoch - this.lastPredictiveEpoch < every) {
       return false;
     }
+    if (this.liveOnWorkers) return false;
     this.lastPredictiveEpoch = progress.epoch;
-    await this.refreshPosterior(session, true);
-    return true;
+    session.startPredictive(true);
+    const job = this.workersUsed ? await session.predictiveJob() : null;
+    if (!job) {
+      await this.computePredictive(session, true);
+      await this.showPosterior(session);
+      return true;
+    }
+    this.liveOnWorkers = true;
+    const sent = performance.now();
+    this.drawOnWorkers(job)
+      .then((draws) => this.run(async () => {
+        if (session !== this.session || !session.deliverPredictive(job.id, draws)) return;
+        this.views.addCost("live predictive, drawn by the workers", performance.now() - sent);
+        await this.showPosterior(session);
+      }))
+      .catch((e) => console.warn("live predictive on the workers failed:", e))
+      .finally(() => {
+        this.liveOnWorkers = false;
+      });
+    return false;
   }
 
+  // The final predictive (`live`: a light one) and the figures that follow it.
   async refreshPosterior(session, live) {
-    const views = this.views;
-    // A pass of draws at a time, the browser getting the main thread back between passes.
-    await views.timed(live ? "live predictive" : "final predictive", async () => {
+    session.startPredictive(live);
+    const job = this.workersUsed ? await session.predictiveJob() : null;
+    if (job) {
+      try {
+        const draws = await this.views.timed(`${live ? "live" : "final"} predictive, drawn by the workers`,
+          () => this.drawOnWorkers(job));
+        if (session.deliverPredictive(job.id, draws)) return this.showPosterior(session);
+      } catch (e) {
+        console.warn("predictive on the workers failed:", e);
+      }
       session.startPredictive(live);
+    }
+    await this.computePredictive(session, live);
+    await this.showPosterior(session);
+  }
+
+  // The predictive just started, computed here a pass of draws at a time, the browser getting
+  // the main thread back between passes.
+  computePredictive(session, live) {
+    return this.views.timed(live ? "live predictive" : "final predictive", async () => {
       while (!(await session.predictiveStep(SLICE_MS))) await yieldToBrowser();
     });
+  }
+
+  drawOnWorkers(job) {
+    return this.workers.then((pool) => pool.draw(job, this.workersUsed));
+  }
+
+  // The figures that show the posterior, after a new predictive.
+  async showPosterior(session) {
+    const views = this.views;
     await yieldToBrowser();
     await views.timed("weights read", () => session.refreshWeights());
     await yieldToBrowser();

@@ -88,16 +88,18 @@ export class Views {
   timed(name, work) {
     const start = performance.now();
     const result = work();
-    const done = () => {
-      const c = (this.costs[name] ??= { n: 0, total: 0, max: 0 });
-      const ms = performance.now() - start;
-      c.n += 1;
-      c.total += ms;
-      c.max = Math.max(c.max, ms);
-    };
+    const done = () => this.addCost(name, performance.now() - start);
     if (result instanceof Promise) return result.finally(done);
     done();
     return result;
+  }
+
+  // Adds `ms` milliseconds to the cost of `name`.
+  addCost(name, ms) {
+    const c = (this.costs[name] ??= { n: 0, total: 0, max: 0 });
+    c.n += 1;
+    c.total += ms;
+    c.max = Math.max(c.max, ms);
   }
 
   showCosts() {

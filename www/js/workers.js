@@ -1,7 +1,8 @@
 // The evaluation workers: Web Workers that each hold their own instance of this page's wasm
 // module and score the batches of each epoch's evaluation while the main thread trains the next
-// epoch. The numbers are the ones the page would compute alone (the Session checks the answer's
-// size and the keyed noise makes every batch's draws independent of who computes them). No
+// epoch; they also draw the posterior predictive's sampled networks. The numbers are the ones the
+// page would compute alone (the Session checks the answer's size, and the keyed noise makes every
+// batch's and every pass's draws independent of who computes them). No
 // SharedArrayBuffer is needed, so hosting and iframe embedding keep working; where workers
 // cannot start, the page evaluates in its own training steps.
 
@@ -107,5 +108,27 @@ export class EvalWorkers {
       batches.forEach((b, k) => sums.set(reply.sums.subarray(2 * k, 2 * k + 2), 2 * b));
     }));
     return sums;
+  }
+
+  // Draws a predictive job (`Session.predictiveJob`) on the first `count` workers: worker i
+  // takes the i-th of `count` runs of consecutive passes, so their answers, joined in worker
+  // order, are every pass's draws in pass order.
+  async draw(job, count = this.workers.length) {
+    const run = this.run;
+    const used = this.workers.slice(0, Math.max(1, Math.min(count, job.passes)));
+    const n = used.length;
+    const { params, features, key, samples } = job;
+    const replies = await Promise.all(used.map((worker, i) => this.request(worker, {
+      type: "draw", params, features, key, samples,
+      first: Math.floor((i * job.passes) / n), end: Math.floor(((i + 1) * job.passes) / n),
+    })));
+    if (run !== this.run) throw new Error("a new run started");
+    const draws = new Float32Array(replies.reduce((total, r) => total + r.draws.length, 0));
+    let at = 0;
+    for (const r of replies) {
+      draws.set(r.draws, at);
+      at += r.draws.length;
+    }
+    return draws;
   }
 }

@@ -7,9 +7,11 @@
 use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::config::{Config, ConfigError};
+use crate::data::N_FEATURES;
 use crate::evaluate::{read_scalars, EvalSet, EvalSums, Evaluation};
 use crate::model::Regressor;
 use crate::noise::{NoiseKeys, NoiseSource};
+use crate::predictive::{DrawJob, Sampler};
 use crate::rng::{Rng, Stream};
 
 /// An epoch's evaluation for someone outside the trainer: the model after the epoch, as every
@@ -110,6 +112,7 @@ pub struct EvalWorker {
     sets: (EvalSet, EvalSet),
     y_std: f64,
     keys: NoiseKeys,
+    predictive_keys: NoiseKeys,
     template: Regressor,
     device: Device,
 }
@@ -122,6 +125,11 @@ impl EvalWorker {
         let template = Regressor::init(&config, &mut Rng::new(0), &device);
         Ok(Self {
             keys: NoiseKeys::new(NoiseSource::Host, config.seed, Stream::EvalNoise),
+            predictive_keys: NoiseKeys::new(
+                NoiseSource::Host,
+                config.seed,
+                Stream::PredictiveNoise,
+            ),
             y_std: data.scaler.y_std,
             sets: (train, val),
             template,
@@ -164,5 +172,26 @@ impl EvalWorker {
         }
         let read = read_scalars(values).await?;
         Ok(read.into_iter().map(|v| v as f32).collect())
+    }
+
+    /// The draws of the passes `passes` of a predictive's [`DrawJob`] (its `params`, `features`,
+    /// `key` and `samples`), in pass order, row-major `[draws, inputs]`: the numbers the trainer
+    /// would draw itself for those passes.
+    pub async fn draw(
+        &self,
+        job: &DrawJob,
+        passes: std::ops::Range<usize>,
+    ) -> Result<Vec<f32>, String> {
+        if job.features.is_empty() || !job.features.len().is_multiple_of(N_FEATURES) {
+            return Err(format!(
+                "the inputs must be {N_FEATURES} numbers each; the job sent {}",
+                job.features.len()
+            ));
+        }
+        let model = model_from_flat(&self.template, &job.params, &self.device)?;
+        let noise = (self.predictive_keys, job.key.clone());
+        let mut sampler = Sampler::new(&model, &job.features, &self.device, job.samples, noise);
+        sampler.take(passes)?;
+        sampler.read().await.map_err(|e| e.0)
     }
 }

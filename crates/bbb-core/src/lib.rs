@@ -42,7 +42,7 @@ pub use events::{Event, Phase, Progress, Summary, TrainError};
 pub use functions::BeforeTraining;
 pub use metrics::{Diagnostics, EpochRecord, SplitMetrics, Stage};
 pub use noise::{Noise, NoiseSource};
-pub use predictive::{Predictive, PredictiveJob};
+pub use predictive::{DrawJob, Predictive, PredictiveJob};
 pub use rng::Stream;
 pub use settings::{Setting, SETTINGS};
 pub use trainer::Trainer;

@@ -4,13 +4,16 @@
 //! band with the observation noise added; the validation residuals estimate that noise; the test
 //! points score how well both bands are calibrated.
 
+use std::ops::Range;
+
 use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::calibration::{residual_sigma, total_std, Calibration};
 use crate::data::{linspace, target_fn, Dataset, N_FEATURES};
 use crate::events::TrainError;
 use crate::model::{Posterior, Regressor};
-use crate::noise::Noise;
+use crate::noise::{Noise, NoiseKeys};
+use crate::parallel::map_parallel;
 use crate::regions::{self, ByRegion, Regions};
 use crate::settings::MAX_PREDICTIVE;
 
@@ -58,58 +61,135 @@ pub struct Predictive {
     pub samples: usize,
 }
 
-/// `samples` weight draws of a model at some inputs, taken [`CHUNK`] draws per pass.
+/// The noise keys of a predictive's draws (their first part; the pass of [`CHUNK`] draws comes
+/// last). The final predictive's draws are fixed by the run alone, so neither the live figures
+/// drawn before it, nor who computes its passes, nor a saved posterior loaded later changes them.
+pub mod key {
+    /// The final predictive.
+    pub fn final_draws() -> Vec<u64> {
+        vec![0]
+    }
+
+    /// The light predictive redrawn after epoch `epoch`.
+    pub fn live(epoch: usize) -> Vec<u64> {
+        vec![1, epoch as u64]
+    }
+
+    /// The `n`-th set of fresh sampled networks.
+    pub fn fresh(n: u64) -> Vec<u64> {
+        vec![2, n]
+    }
+}
+
+/// `samples` weight draws of a model at some inputs, taken [`CHUNK`] draws per pass; pass `p`
+/// draws from the noise keyed by the sampler's key and `p`, so passes can be taken in any
+/// order, on any thread or worker, with the same numbers.
 pub struct Sampler {
     posterior: Posterior,
+    inputs: Vec<f32>,
     features: Tensor<2>,
-    left: usize,
+    samples: usize,
+    keys: NoiseKeys,
+    key: Vec<u64>,
+    next: usize,
     parts: Vec<Tensor<3>>,
 }
 
 impl Sampler {
     /// Draws of `model` at `features` (standardised, [`N_FEATURES`] per input), none taken yet.
-    pub fn new(model: &Regressor, features: &[f32], device: &Device, samples: usize) -> Self {
+    pub fn new(
+        model: &Regressor,
+        features: &[f32],
+        device: &Device,
+        samples: usize,
+        (keys, key): (NoiseKeys, Vec<u64>),
+    ) -> Self {
         let points = features.len() / N_FEATURES;
         Sampler {
             posterior: model.posterior(),
+            inputs: features.to_vec(),
             features: Tensor::from_data(
                 TensorData::new(features.to_vec(), [points, N_FEATURES]),
                 device,
             ),
-            left: samples,
+            samples,
+            keys,
+            key,
+            next: 0,
             parts: Vec::new(),
         }
     }
 
-    /// Takes the next pass of draws from `noise`; true once every draw is taken.
-    pub fn step(&mut self, noise: &mut Noise) -> bool {
-        if self.left > 0 {
-            let s = self.left.min(CHUNK);
-            let pass = self
-                .posterior
-                .forward_untracked(self.features.clone(), s, noise);
-            self.parts.push(pass);
-            self.left -= s;
-        }
-        self.left == 0
+    /// Passes of [`CHUNK`] draws (the last one may be shorter).
+    pub fn passes(&self) -> usize {
+        self.samples.div_ceil(CHUNK)
     }
 
-    /// Every draw, in standardised units, row-major `[samples, inputs]`.
-    pub async fn read(self) -> Result<Vec<f32>, TrainError> {
-        if self.parts.is_empty() {
-            return Ok(Vec::new());
+    /// Pass `p`'s draws, `[draws, inputs, 1]`.
+    fn pass(&self, p: usize) -> Tensor<3> {
+        let mut key = self.key.clone();
+        key.push(p as u64);
+        let s = CHUNK.min(self.samples - p * CHUNK);
+        self.posterior
+            .forward_untracked(self.features.clone(), s, &mut self.keys.noise(&key))
+    }
+
+    /// Takes the next pass; true once every pass is taken.
+    pub fn step(&mut self) -> bool {
+        if self.next < self.passes() {
+            let part = self.pass(self.next);
+            self.parts.push(part);
+            self.next += 1;
         }
-        let data = Tensor::cat(self.parts, 0)
-            .into_data_async()
-            .await
-            .map_err(|e| TrainError(format!("could not read the sampled outputs back: {e:?}")))?;
-        data.try_into_vec_as::<f32>()
-            .map_err(|e| TrainError(format!("unexpected sampled outputs: {e:?}")))
+        self.next == self.passes()
+    }
+
+    /// Takes every pass not taken yet, spread over up to `threads` threads (natively).
+    pub fn step_all(&mut self, threads: usize) {
+        let first = self.next;
+        let parts = map_parallel(self.passes() - first, threads, |i| self.pass(first + i));
+        self.parts.extend(parts);
+        self.next = self.passes();
+    }
+
+    /// Takes the passes `passes` (for someone computing a share of them), in order.
+    pub fn take(&mut self, passes: Range<usize>) -> Result<(), String> {
+        if passes.end > self.passes() {
+            return Err(format!(
+                "passes {}..{} asked for; there are {}",
+                passes.start,
+                passes.end,
+                self.passes()
+            ));
+        }
+        for p in passes {
+            let part = self.pass(p);
+            self.parts.push(part);
+        }
+        Ok(())
+    }
+
+    /// The draws taken, in the order taken, in standardised units, row-major `[draws, inputs]`.
+    pub async fn read(self) -> Result<Vec<f32>, TrainError> {
+        read_draws(self.parts).await
     }
 }
 
+/// Passes of draws read back as one row-major `[draws, inputs]` array.
+async fn read_draws(parts: Vec<Tensor<3>>) -> Result<Vec<f32>, TrainError> {
+    if parts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let data = Tensor::cat(parts, 0)
+        .into_data_async()
+        .await
+        .map_err(|e| TrainError(format!("could not read the sampled outputs back: {e:?}")))?;
+    data.try_into_vec_as::<f32>()
+        .map_err(|e| TrainError(format!("unexpected sampled outputs: {e:?}")))
+}
+
 /// `samples` weight draws of `model` at the inputs `x`, in standardised units, row-major
-/// `[samples, x.len()]`.
+/// `[samples, x.len()]`, from one noise stream, [`CHUNK`] draws per pass.
 pub async fn sample_outputs(
     model: &Regressor,
     features: &[f32],
@@ -117,14 +197,39 @@ pub async fn sample_outputs(
     samples: usize,
     noise: &mut Noise,
 ) -> Result<Vec<f32>, TrainError> {
-    let mut sampler = Sampler::new(model, features, device, samples);
-    while !sampler.step(noise) {}
-    sampler.read().await
+    let points = features.len() / N_FEATURES;
+    let x: Tensor<2> = Tensor::from_data(
+        TensorData::new(features.to_vec(), [points, N_FEATURES]),
+        device,
+    );
+    let posterior = model.posterior();
+    let parts = (0..samples)
+        .step_by(CHUNK)
+        .map(|first| posterior.forward_untracked(x.clone(), CHUNK.min(samples - first), noise))
+        .collect();
+    read_draws(parts).await
+}
+
+/// A predictive's draws for someone outside the trainer (the page's workers): the model, the
+/// inputs and the noise key; the answer is the draws of the passes asked for, in order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DrawJob {
+    /// Every μ and ρ of the model, flattened in [`Regressor::params`] order.
+    pub params: Vec<f32>,
+    /// The inputs, standardised, [`N_FEATURES`] per input.
+    pub features: Vec<f32>,
+    /// The noise key of the draws (the pass is appended to it).
+    pub key: Vec<u64>,
+    /// Draws in all.
+    pub samples: usize,
+    /// Passes of [`CHUNK`] draws in all.
+    pub passes: usize,
 }
 
 /// The posterior predictive of `model` at `points` inputs evenly spaced over the data's view, from
-/// `samples` independent weight draws (`sizes = (samples, points)`), with both bands scored on
-/// the test split, all from the same draws.
+/// `samples` independent weight draws (`sizes = (samples, points)`) keyed by `noise`, with both
+/// bands scored on the test split, all from the same draws; the passes of draws spread over up
+/// to `threads` threads.
 ///
 /// The observation noise is the residual spread of the predictive mean on the validation split:
 /// estimated here from the same draws when `noise_sigma` is `None`, or given (the trainer's
@@ -135,16 +240,18 @@ pub async fn predictive(
     data: &Dataset,
     device: &Device,
     sizes: (usize, usize),
-    noise: &mut Noise,
+    (noise, threads): ((NoiseKeys, Vec<u64>), usize),
     noise_sigma: Option<f64>,
 ) -> Result<Predictive, TrainError> {
-    let mut job = PredictiveJob::start(model, data, device, sizes, noise_sigma)?;
-    while !job.step(noise) {}
+    let mut job = PredictiveJob::start(model, data, device, sizes, noise, noise_sigma)?;
+    job.sampler.step_all(threads);
     job.finish(data).await
 }
 
-/// [`predictive`] a pass of [`CHUNK`] draws at a time: `start`, `step` until it says done,
-/// `finish`. The same noise stream gives the same predictive however the passes are spread.
+/// [`predictive`] a pass of [`CHUNK`] draws at a time (`start`, `step` until it says done,
+/// `finish`), or with the passes computed elsewhere (`start`, [`outside`](Self::outside),
+/// [`finish_with`](Self::finish_with)). The keyed noise gives the same predictive however the
+/// passes are spread.
 pub struct PredictiveJob {
     sampler: Sampler,
     grid: Vec<f64>,
@@ -156,12 +263,14 @@ pub struct PredictiveJob {
 
 impl PredictiveJob {
     /// Checks the sizes and lays out the inputs: the grid, the validation split (when the noise
-    /// level is to be estimated), the test split.
+    /// level is to be estimated), the test split. The draws come from `noise`: the run's
+    /// predictive noise and the draws' [`key`].
     pub fn start(
         model: &Regressor,
         data: &Dataset,
         device: &Device,
         sizes: (usize, usize),
+        noise: (NoiseKeys, Vec<u64>),
         noise_sigma: Option<f64>,
     ) -> Result<Self, TrainError> {
         let (samples, points) = sizes;
@@ -183,8 +292,9 @@ impl PredictiveJob {
             .chain(&data.test.x)
             .copied()
             .collect();
+        let features = data.scaler.features(&inputs);
         Ok(PredictiveJob {
-            sampler: Sampler::new(model, &data.scaler.features(&inputs), device, samples),
+            sampler: Sampler::new(model, &features, device, samples, noise),
             n_val: val_x.len(),
             grid,
             samples,
@@ -193,22 +303,47 @@ impl PredictiveJob {
     }
 
     /// Takes the next pass of draws; true once every draw is taken.
-    pub fn step(&mut self, noise: &mut Noise) -> bool {
-        self.sampler.step(noise)
+    pub fn step(&mut self) -> bool {
+        self.sampler.step()
+    }
+
+    /// The job for someone outside, given the model's flattened parameters (see
+    /// [`crate::behind::EvalWorker::draw`]).
+    pub fn outside(&self, params: Vec<f32>) -> DrawJob {
+        DrawJob {
+            params,
+            features: self.sampler.inputs.clone(),
+            key: self.sampler.key.clone(),
+            samples: self.samples,
+            passes: self.sampler.passes(),
+        }
     }
 
     /// Summarises the draws (call once `step` has said done): mean, bands, the sampled networks
     /// shown, the noise level and the test split's scores.
-    pub async fn finish(self, data: &Dataset) -> Result<Predictive, TrainError> {
-        let (grid, n_val, samples, noise_sigma) =
-            (self.grid, self.n_val, self.samples, self.noise_sigma);
-        let draws = self.sampler.read().await?;
-        let n_grid = grid.len();
-        let n_inputs = n_grid + n_val + data.test.x.len();
-        if draws.len() != samples * n_inputs {
+    pub async fn finish(mut self, data: &Dataset) -> Result<Predictive, TrainError> {
+        if self.sampler.next < self.sampler.passes() {
             return Err(TrainError(
                 "the predictive was finished before its last pass".into(),
             ));
+        }
+        let draws = read_draws(std::mem::take(&mut self.sampler.parts)).await?;
+        self.finish_with(data, draws)
+    }
+
+    /// Summarises `draws`, every pass's in pass order (`[samples, inputs]`, standardised, as
+    /// [`Sampler::read`] gives them).
+    pub fn finish_with(self, data: &Dataset, draws: Vec<f32>) -> Result<Predictive, TrainError> {
+        let (grid, n_val, samples, noise_sigma) =
+            (self.grid, self.n_val, self.samples, self.noise_sigma);
+        let n_grid = grid.len();
+        let n_inputs = n_grid + n_val + data.test.x.len();
+        if draws.len() != samples * n_inputs {
+            return Err(TrainError(format!(
+                "the predictive needs {} sampled outputs, not {}",
+                samples * n_inputs,
+                draws.len()
+            )));
         }
         let scaler = &data.scaler;
         let columns = Columns::of(
@@ -244,17 +379,19 @@ impl PredictiveJob {
 }
 
 /// `n` fresh sampled networks of `model` at the inputs `x`, in original units (the page's
-/// "new draws": the band and the numbers stay as they are).
+/// "new draws": the band and the numbers stay as they are), from the keyed `noise`.
 pub async fn sample_networks(
     model: &Regressor,
     data: &Dataset,
     device: &Device,
     x: &[f64],
     n: usize,
-    noise: &mut Noise,
+    noise: (NoiseKeys, Vec<u64>),
 ) -> Result<Vec<Vec<f64>>, TrainError> {
     let scaler = &data.scaler;
-    let out = sample_outputs(model, &scaler.features(x), device, n, noise).await?;
+    let mut sampler = Sampler::new(model, &scaler.features(x), device, n, noise);
+    sampler.step_all(1);
+    let out = sampler.read().await?;
     Ok(rows(&out, x.len(), n, |y| scaler.unscale_y(y)))
 }
 

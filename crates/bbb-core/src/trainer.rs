@@ -28,7 +28,7 @@ use crate::metrics::{Diagnostics, EpochRecord, SplitMetrics, Stage};
 use crate::model::Regressor;
 use crate::noise::{Noise, NoiseKeys, NoiseSource};
 use crate::optim::{clip_global_norm, clip_global_norm_host, cosine_lr, AdamW, AdamWSettings};
-use crate::predictive::{self, Predictive, PredictiveJob};
+use crate::predictive::{self, DrawJob, Predictive, PredictiveJob};
 use crate::rng::{Rng, Stream};
 use crate::weights::{self, WeightSpace};
 
@@ -96,7 +96,9 @@ pub struct Trainer {
     /// streams, so the page's live plots never change what the run computes.
     train_noise: Noise,
     eval_keys: NoiseKeys,
-    predictive_noise: Noise,
+    predictive_keys: NoiseKeys,
+    /// Sets of fresh sampled networks drawn so far (each draws from its own key).
+    fresh_draws: u64,
     /// Threads the evaluations may use (natively; 1 in a browser module).
     threads: usize,
     /// Whether the evaluations are handed to someone outside (the page's workers).
@@ -164,7 +166,8 @@ impl Trainer {
             threads: 1,
             outside: false,
             job: None,
-            predictive_noise: Noise::for_stream(noise, seed, Stream::PredictiveNoise),
+            predictive_keys: NoiseKeys::new(noise, seed, Stream::PredictiveNoise),
+            fresh_draws: 0,
             shuffle,
             order,
             epochs_done: 0,
@@ -290,71 +293,77 @@ impl Trainer {
     }
 
     /// The posterior predictive of the current model at `points` inputs evenly spaced on
-    /// [−3, 3], from `samples` independent weight draws (its own noise stream), with the noise
-    /// level estimated on the validation split and both bands scored on the test split.
+    /// [−3, 3], from `samples` independent weight draws (its own keyed noise, so the same
+    /// whatever was drawn before), with the noise level estimated on the validation split and
+    /// both bands scored on the test split. Natively its passes spread over the run's threads.
     pub async fn predictive(
-        &mut self,
+        &self,
         samples: usize,
         points: usize,
     ) -> Result<Predictive, TrainError> {
-        self.predictive_with(samples, points, None).await
-    }
-
-    /// The light predictive redrawn while training: as [`predictive`](Self::predictive), with
-    /// the noise level taken from the latest epoch's validation RMSE (the same residual spread,
-    /// already computed by the epoch's evaluation) once there is one.
-    pub async fn live_predictive(
-        &mut self,
-        samples: usize,
-        points: usize,
-    ) -> Result<Predictive, TrainError> {
-        let val_rmse = self.history.last().map(|r| r.val.rmse);
-        self.predictive_with(samples, points, val_rmse).await
-    }
-
-    async fn predictive_with(
-        &mut self,
-        samples: usize,
-        points: usize,
-        noise_sigma: Option<f64>,
-    ) -> Result<Predictive, TrainError> {
+        let noise = (self.predictive_keys, predictive::key::final_draws());
         predictive::predictive(
             &self.model,
             &self.data,
             &self.device,
             (samples, points),
-            &mut self.predictive_noise,
-            noise_sigma,
+            (noise, self.threads),
+            None,
         )
         .await
     }
 
-    /// [`predictive`](Self::predictive) (or, `live`, [`live_predictive`](Self::live_predictive))
-    /// to be computed a pass at a time: [`predictive_step`](Self::predictive_step) until it says
-    /// done, then [`finish_predictive`](Self::finish_predictive). Same draws, same numbers.
+    /// The light predictive the page redraws while training (see
+    /// [`start_predictive`](Self::start_predictive)), in one call.
+    pub async fn live_predictive(
+        &self,
+        samples: usize,
+        points: usize,
+    ) -> Result<Predictive, TrainError> {
+        let mut job = self.start_predictive(samples, points, true)?;
+        while !job.step() {}
+        self.finish_predictive(job).await
+    }
+
+    /// [`predictive`](Self::predictive), or (`live`) the light predictive redrawn while
+    /// training, to be computed a pass at a time ([`PredictiveJob::step`] until it says done,
+    /// then [`finish_predictive`](Self::finish_predictive)) or outside
+    /// ([`predictive_outside`](Self::predictive_outside)). The live one takes the noise level
+    /// from the latest epoch's validation RMSE (the same residual spread, already computed by
+    /// the epoch's evaluation) once there is one, and its own draws for each epoch.
     pub fn start_predictive(
         &self,
         samples: usize,
         points: usize,
         live: bool,
     ) -> Result<PredictiveJob, TrainError> {
-        let noise_sigma = if live {
-            self.history.last().map(|r| r.val.rmse)
+        let (key, noise_sigma) = if live {
+            let latest = self.history.last().map(|r| r.val.rmse);
+            (predictive::key::live(self.epochs_done), latest)
         } else {
-            None
+            (predictive::key::final_draws(), None)
         };
         PredictiveJob::start(
             &self.model,
             &self.data,
             &self.device,
             (samples, points),
+            (self.predictive_keys, key),
             noise_sigma,
         )
     }
 
-    /// The next pass of `job`'s draws, from the predictive's own noise stream; true once done.
-    pub fn predictive_step(&mut self, job: &mut PredictiveJob) -> bool {
-        job.step(&mut self.predictive_noise)
+    /// `job` for someone outside (the page's workers, which draw the same keyed noise), when
+    /// the evaluations are computed outside too; `None` otherwise.
+    pub async fn predictive_outside(
+        &self,
+        job: &PredictiveJob,
+    ) -> Result<Option<DrawJob>, TrainError> {
+        if !self.outside {
+            return Ok(None);
+        }
+        let params = flat_params(&self.model).await.map_err(TrainError)?;
+        Ok(Some(job.outside(params)))
     }
 
     /// Summarises a job whose every pass is done.
@@ -362,15 +371,29 @@ impl Trainer {
         job.finish(&self.data).await
     }
 
-    /// Replaces the sampled networks of `p` by as many fresh ones (same stream as the predictive).
+    /// Summarises a job from the draws computed outside (every pass, in order).
+    pub fn finish_predictive_with(
+        &self,
+        job: PredictiveJob,
+        draws: Vec<f32>,
+    ) -> Result<Predictive, TrainError> {
+        job.finish_with(&self.data, draws)
+    }
+
+    /// Replaces the sampled networks of `p` by as many fresh ones (the predictive's noise, a
+    /// new key each time).
     pub async fn resample(&mut self, p: &mut Predictive) -> Result<(), TrainError> {
+        self.fresh_draws += 1;
         p.draws = predictive::sample_networks(
             &self.model,
             &self.data,
             &self.device,
             &p.x,
             p.draws.len(),
-            &mut self.predictive_noise,
+            (
+                self.predictive_keys,
+                predictive::key::fresh(self.fresh_draws),
+            ),
         )
         .await?;
         Ok(())

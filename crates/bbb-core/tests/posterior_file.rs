@@ -58,7 +58,7 @@ fn refused_bytes(bytes: &[u8], why: &str) {
 
 #[test]
 fn a_saved_posterior_shows_the_runs_own_numbers_without_training() {
-    let (mut original, file) = finished();
+    let (original, file) = finished();
     let bytes = file.encode().unwrap();
     let read = PosteriorFile::decode(&bytes).unwrap();
     assert_eq!(read, file);

@@ -15,12 +15,15 @@ fn ready<F: Future>(f: F) -> F::Output {
     }
 }
 
-fn cpu_trainer(config: Config) -> Trainer {
-    let device = Backend::available()
+fn cpu_device() -> bbb_core::burn::tensor::Device {
+    Backend::available()
         .into_iter()
         .find_map(Backend::cpu_device)
-        .expect("a CPU backend");
-    Trainer::new(config, device, NoiseSource::Host).unwrap()
+        .expect("a CPU backend")
+}
+
+fn cpu_trainer(config: Config) -> Trainer {
+    Trainer::new(config, cpu_device(), NoiseSource::Host).unwrap()
 }
 
 /// A few epochs with light evaluation: enough to exercise every phase quickly.
@@ -188,7 +191,8 @@ fn same_seed_same_run() {
 /// The evaluations' batches draw their weights from keyed noise (epoch, split, batch) and their
 /// sums are added in batch order, so the run's numbers do not depend on how many threads
 /// evaluate: 1 (one batch per step, as in the browser), 2, 3 or 8 give the same history and
-/// summary, bit for bit, the test split included.
+/// summary, bit for bit, the test split included. So does the final predictive, whose passes of
+/// draws are keyed too and spread over the threads.
 #[test]
 fn the_numbers_do_not_depend_on_the_thread_count() {
     let config = Config {
@@ -215,15 +219,17 @@ fn the_numbers_do_not_depend_on_the_thread_count() {
                 break s;
             }
         };
-        (t.history().to_vec(), summary, steps)
+        let predictive = ready(t.predictive(43, 20)).unwrap();
+        (t.history().to_vec(), summary, steps, predictive)
     };
-    let (history, summary, steps) = run(1);
+    let (history, summary, steps, predictive) = run(1);
     assert_eq!(history.len(), 6);
     assert!(summary.best_epoch < 6, "best epoch {}", summary.best_epoch);
     for threads in [2, 3, 8] {
-        let (h, s, n) = run(threads);
+        let (h, s, n, p) = run(threads);
         assert_eq!(h, history, "{threads} threads");
         assert_eq!(s, summary, "{threads} threads");
+        assert_eq!(p, predictive, "{threads} threads");
         // Several threads score all of an epoch's batches in one step.
         assert!(n < steps, "{threads} threads: {n} steps against {steps}");
     }
@@ -387,10 +393,12 @@ fn predictive_draws_leave_the_run_unchanged() {
 }
 
 /// The page computes the predictive a pass of `CHUNK` draws at a time, handing the browser its
-/// main thread back between passes: the result is the one computed in one call, the live one
-/// included, and a job finished before its last pass is refused.
+/// main thread back between passes, or has its workers draw runs of passes: the result is the
+/// one computed in one call, the live one included. The final predictive's draws are keyed by
+/// the run alone, so live predictives drawn before it do not change it. A job finished before
+/// its last pass, or with draws that do not fit, is refused.
 #[test]
-fn a_predictive_computed_a_pass_at_a_time_is_the_one_computed_at_once() {
+fn a_predictive_computed_by_passes_or_by_workers_is_the_one_computed_at_once() {
     use bbb_core::predictive::CHUNK;
     let config = short(1, 1);
     let samples = 2 * CHUNK + 3;
@@ -399,6 +407,9 @@ fn a_predictive_computed_a_pass_at_a_time_is_the_one_computed_at_once() {
     let mut by_pass = cpu_trainer(config.clone());
     ready(at_once.run_to_end()).unwrap();
     ready(by_pass.run_to_end()).unwrap();
+    assert!(by_pass.set_outside_evaluation(true));
+    let worker = EvalWorker::new(config.clone(), cpu_device()).unwrap();
+    let final_first = ready(at_once.predictive(samples, points)).unwrap();
     for live in [false, true] {
         let whole = if live {
             ready(at_once.live_predictive(samples, points)).unwrap()
@@ -407,7 +418,7 @@ fn a_predictive_computed_a_pass_at_a_time_is_the_one_computed_at_once() {
         };
         let mut job = by_pass.start_predictive(samples, points, live).unwrap();
         let mut passes = 1;
-        while !by_pass.predictive_step(&mut job) {
+        while !job.step() {
             passes += 1;
         }
         assert_eq!(
@@ -417,13 +428,31 @@ fn a_predictive_computed_a_pass_at_a_time_is_the_one_computed_at_once() {
         );
         let stepped = ready(by_pass.finish_predictive(job)).unwrap();
         assert_eq!(stepped, whole, "live: {live}");
+        // Two workers: the first pass, then the rest; the answers joined in order.
+        let job = by_pass.start_predictive(samples, points, live).unwrap();
+        let outside = ready(by_pass.predictive_outside(&job)).unwrap().unwrap();
+        assert_eq!(outside.passes, passes);
+        let mut draws = ready(worker.draw(&outside, 0..1)).unwrap();
+        draws.extend(ready(worker.draw(&outside, 1..passes)).unwrap());
+        let drawn = by_pass.finish_predictive_with(job, draws).unwrap();
+        assert_eq!(drawn, whole, "drawn outside, live: {live}");
+        assert!(ready(worker.draw(&outside, 0..passes + 1)).is_err());
     }
+    let again = ready(at_once.predictive(samples, points)).unwrap();
+    assert_eq!(again, final_first, "the final predictive after live ones");
     let early = by_pass.start_predictive(samples, points, false).unwrap();
     let refused = ready(by_pass.finish_predictive(early)).unwrap_err();
     assert!(
         refused.to_string().contains("before its last pass"),
         "{refused}"
     );
+    let short_draws = by_pass.start_predictive(samples, points, false).unwrap();
+    assert!(by_pass
+        .finish_predictive_with(short_draws, vec![0.0; 5])
+        .is_err());
+    by_pass.set_outside_evaluation(false);
+    let job = by_pass.start_predictive(samples, points, false).unwrap();
+    assert!(ready(by_pass.predictive_outside(&job)).unwrap().is_none());
 }
 
 /// The warmup trains the means alone: the rhos get no gradient, so AdamW neither steps nor

@@ -46,4 +46,25 @@ impl EvalWorker {
             .await
             .map_err(error)
     }
+
+    /// The draws of passes `first..end` of a predictive job (`Session.predictiveJob`), in
+    /// pass order: `[draws, inputs]` row-major, standardised.
+    pub async fn draw(
+        &self,
+        params: Vec<f32>,
+        features: Vec<f32>,
+        key: Vec<u32>,
+        samples: usize,
+        first: usize,
+        end: usize,
+    ) -> Result<Vec<f32>, JsError> {
+        let job = bbb_core::DrawJob {
+            params,
+            features,
+            key: key.into_iter().map(u64::from).collect(),
+            samples,
+            passes: samples.div_ceil(bbb_core::predictive::CHUNK),
+        };
+        self.inner.draw(&job, first..end).await.map_err(error)
+    }
 }

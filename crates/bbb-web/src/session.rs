@@ -34,8 +34,11 @@ pub struct Session {
     pub(crate) backend: Backend,
     note: Option<String>,
     pub(crate) predictive: Option<Predictive>,
-    /// A predictive being computed a pass at a time (`startPredictive`, `predictiveStep`).
+    /// A predictive being computed a pass at a time (`startPredictive`, `predictiveStep`) or
+    /// outside (`predictiveJob`, `deliverPredictive`).
     computing: Option<PredictiveJob>,
+    /// Predictives started so far: the one being computed is number `started`.
+    started: u32,
     pub(crate) weights: Option<WeightSpace>,
     pub(crate) before: Option<BeforeTraining>,
     gp: Option<GpView>,
@@ -134,6 +137,7 @@ impl Session {
             note: opened.note,
             predictive: None,
             computing: None,
+            started: 0,
             weights: Some(weights),
             before: Some(before),
             gp: None,
@@ -378,7 +382,52 @@ impl Session {
         };
         let job = self.trainer.start_predictive(samples, points, live);
         self.computing = Some(job.map_err(error)?);
+        self.started += 1;
         Ok(())
+    }
+
+    /// The predictive being computed, for the evaluation workers: `{ id, params, features,
+    /// key, samples, passes }` (the draws of passes `first..end` come from
+    /// `EvalWorker.draw`), or `null` when this run's evaluations are not computed outside.
+    #[wasm_bindgen(js_name = predictiveJob)]
+    pub async fn predictive_job(&self) -> Result<JsValue, JsError> {
+        let Some(job) = &self.computing else {
+            return Err(JsError::new("no predictive is being computed"));
+        };
+        let Some(job) = self.trainer.predictive_outside(job).await.map_err(error)? else {
+            return Ok(JsValue::NULL);
+        };
+        let key: Vec<u32> = job.key.iter().map(|&k| k as u32).collect();
+        Ok(object(&[
+            ("id", JsValue::from(self.started)),
+            (
+                "params",
+                js_sys::Float32Array::from(job.params.as_slice()).into(),
+            ),
+            (
+                "features",
+                js_sys::Float32Array::from(job.features.as_slice()).into(),
+            ),
+            ("key", js_sys::Uint32Array::from(key.as_slice()).into()),
+            ("samples", JsValue::from(job.samples as u32)),
+            ("passes", JsValue::from(job.passes as u32)),
+        ]))
+    }
+
+    /// The draws of predictive `id` computed outside, every pass in order; says whether they
+    /// were used (false when another predictive has been started since: they are dropped).
+    #[wasm_bindgen(js_name = deliverPredictive)]
+    pub fn deliver_predictive(&mut self, id: u32, draws: Vec<f32>) -> Result<bool, JsError> {
+        if id != self.started || self.computing.is_none() {
+            return Ok(false);
+        }
+        let job = self.computing.take().expect("checked above");
+        self.predictive = Some(
+            self.trainer
+                .finish_predictive_with(job, draws)
+                .map_err(error)?,
+        );
+        Ok(true)
     }
 
     /// Takes passes of the predictive's draws for about `budget_ms` milliseconds (at least
@@ -390,7 +439,7 @@ impl Session {
         };
         let start = now_ms();
         loop {
-            if self.trainer.predictive_step(&mut job) {
+            if job.step() {
                 let p = self.trainer.finish_predictive(job).await.map_err(error)?;
                 self.predictive = Some(p);
                 return Ok(true);
