@@ -10,6 +10,8 @@
 
 use burn::tensor::{Tensor, TensorData};
 
+use crate::simd::widest_simd;
+
 /// `e^x` to within about two units in the last place for `x` in [−87, 88]; the argument is
 /// clamped to that range, so the result is finite and positive for every finite `x`.
 #[inline(always)]
@@ -41,28 +43,7 @@ pub fn exp(x: f32) -> f32 {
 /// SIMD the processor has (AVX-512, AVX2, else the baseline SSE2), elsewhere as compiled (the
 /// browser build enables SIMD128 for the whole module).
 pub fn silu_in_place(values: &mut [f32]) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            #[allow(unsafe_code)]
-            // SAFETY: the processor has AVX-512F, checked on the line above; that is the only
-            // requirement of `silu_avx512`, which is otherwise the safe loop below.
-            unsafe {
-                silu_avx512(values)
-            };
-            return;
-        }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            #[allow(unsafe_code)]
-            // SAFETY: the processor has AVX2, checked on the line above; that is the only
-            // requirement of `silu_avx2`.
-            unsafe {
-                silu_avx2(values)
-            };
-            return;
-        }
-    }
-    silu_loop(values);
+    widest_simd!(silu_loop(values: &mut [f32]))
 }
 
 #[inline(always)]
@@ -70,30 +51,6 @@ fn silu_loop(values: &mut [f32]) {
     for v in values.iter_mut() {
         *v /= 1.0 + exp(-*v);
     }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn silu_avx512(values: &mut [f32]) {
-    silu_loop(values);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn silu_avx2(values: &mut [f32]) {
-    silu_loop(values);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn slope_avx512(x: &[f32], value: &mut [f32], slope: &mut [f32]) {
-    slope_loop(x, value, slope);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn slope_avx2(x: &[f32], value: &mut [f32], slope: &mut [f32]) {
-    slope_loop(x, value, slope);
 }
 
 /// SiLU of a tensor computed on the host: the values are read back, transformed and uploaded
@@ -114,26 +71,8 @@ pub fn silu_host<const D: usize>(x: Tensor<D>) -> Tensor<D> {
 /// `σ(x)·(1 + x·(1 − σ(x)))`, in the widest SIMD the processor has (as [`silu_in_place`]).
 pub fn silu_and_slope(x: &[f32]) -> (Vec<f32>, Vec<f32>) {
     let (mut value, mut slope) = (vec![0.0f32; x.len()], vec![0.0f32; x.len()]);
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            #[allow(unsafe_code)]
-            // SAFETY: as in `silu_in_place`.
-            unsafe {
-                slope_avx512(x, &mut value, &mut slope)
-            };
-            return (value, slope);
-        }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            #[allow(unsafe_code)]
-            // SAFETY: as in `silu_in_place`.
-            unsafe {
-                slope_avx2(x, &mut value, &mut slope)
-            };
-            return (value, slope);
-        }
-    }
-    slope_loop(x, &mut value, &mut slope);
+    let (v, d) = (&mut value[..], &mut slope[..]);
+    widest_simd!(slope_loop(x: &[f32], v: &mut [f32], d: &mut [f32]));
     (value, slope)
 }
 

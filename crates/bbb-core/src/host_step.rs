@@ -23,6 +23,7 @@ use crate::activation::exp;
 use crate::elbo::ElboSettings;
 use crate::model::{network, Regressor};
 use crate::normals::{ln, Normals};
+use crate::simd::widest_simd;
 
 /// The model's parameters on the host, in the order of [`Regressor::params`]: per layer
 /// `w_mu [in, out]`, `w_rho`, `b_mu [1, out]`, `b_rho`.
@@ -219,28 +220,7 @@ fn leaf<const D: usize>(values: Vec<f32>, shape: [usize; D], device: &Device) ->
 /// where `σ` is under `10⁻³⁷`, the exponential's clamp keeps it positive.
 pub fn softplus_and_slope(rho: &[f32], sigma: &mut [f32], slope: &mut [f32]) {
     assert!(sigma.len() == rho.len() && slope.len() == rho.len());
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            #[allow(unsafe_code)]
-            // SAFETY: the processor has AVX-512F, checked on the line above; that is the only
-            // requirement of `softplus_avx512`, which is otherwise the safe loop below.
-            unsafe {
-                softplus_avx512(rho, sigma, slope)
-            };
-            return;
-        }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            #[allow(unsafe_code)]
-            // SAFETY: the processor has AVX2, checked on the line above; that is the only
-            // requirement of `softplus_avx2`.
-            unsafe {
-                softplus_avx2(rho, sigma, slope)
-            };
-            return;
-        }
-    }
-    softplus_loop(rho, sigma, slope);
+    widest_simd!(softplus_loop(rho: &[f32], sigma: &mut [f32], slope: &mut [f32]))
 }
 
 #[inline(always)]
@@ -255,18 +235,6 @@ fn softplus_loop(rho: &[f32], sigma: &mut [f32], slope: &mut [f32]) {
         let inv = 1.0 / u;
         *d = if r >= 0.0 { inv } else { e * inv };
     }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn softplus_avx512(rho: &[f32], sigma: &mut [f32], slope: &mut [f32]) {
-    softplus_loop(rho, sigma, slope);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn softplus_avx2(rho: &[f32], sigma: &mut [f32], slope: &mut [f32]) {
-    softplus_loop(rho, sigma, slope);
 }
 
 #[cfg(test)]

@@ -31,6 +31,7 @@ pub mod predictive;
 pub mod regions;
 pub mod rng;
 pub mod settings;
+mod simd;
 pub mod trainer;
 pub mod weights;
 

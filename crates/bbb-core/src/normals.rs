@@ -11,6 +11,8 @@
 //! The smallest `u` is 2⁻³², so no draw exceeds 6.7 in magnitude (probability 2·10⁻¹¹ for a
 //! true normal): far below anything a Monte-Carlo estimate here could notice.
 
+use crate::simd::widest_simd;
+
 /// Generators side by side: one AVX-512 register of `u32`, four SIMD128 registers.
 pub const LANES: usize = 16;
 /// Draws per step: two (a cosine and a sine) per lane.
@@ -67,28 +69,8 @@ impl Normals {
     /// Fills `out` with standard-normal draws: the stream's next `out.len()`, however the
     /// calls are cut.
     pub fn fill(&mut self, out: &mut [f32]) {
-        #[cfg(target_arch = "x86_64")]
-        {
-            if std::arch::is_x86_feature_detected!("avx512f") {
-                #[allow(unsafe_code)]
-                // SAFETY: the processor has AVX-512F, checked on the line above; that is the
-                // only requirement of `fill_avx512`, which is otherwise the safe `fill_loop`.
-                unsafe {
-                    fill_avx512(self, out)
-                };
-                return;
-            }
-            if std::arch::is_x86_feature_detected!("avx2") {
-                #[allow(unsafe_code)]
-                // SAFETY: the processor has AVX2, checked on the line above; that is the only
-                // requirement of `fill_avx2`.
-                unsafe {
-                    fill_avx2(self, out)
-                };
-                return;
-            }
-        }
-        fill_loop(self, out);
+        let n = self;
+        widest_simd!(fill_loop(n: &mut Normals, out: &mut [f32]))
     }
 
     /// The next 32 random bits of every lane (xoshiro128++).
@@ -144,18 +126,6 @@ fn fill_loop(n: &mut Normals, out: &mut [f32]) {
         n.spare = spare;
         n.next = tail.len();
     }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn fill_avx512(n: &mut Normals, out: &mut [f32]) {
-    fill_loop(n, out);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn fill_avx2(n: &mut Normals, out: &mut [f32]) {
-    fill_loop(n, out);
 }
 
 /// `ln u` for a positive normal `u`, to a few units in the last place: `u = 2^k·m` with `m` in
