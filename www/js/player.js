@@ -402,8 +402,11 @@ export class Player {
       drew = (await this.livePredictive(session, progress)) || drew;
     }
     if (progress.done) {
-      this.stop();
+      // The clock runs to "done": the final predictive is part of the run.
       await this.refreshPosterior(session, false);
+      this.stop();
+      const elapsed = this.elapsedSeconds();
+      this.views.showProgress(progress, session.eta(elapsed), elapsed);
       this.status("done");
       this.views.announce(session.describe().result);
       this.views.showCosts();
