@@ -19,8 +19,9 @@ use crate::settings::MAX_PREDICTIVE;
 
 /// Draws per batched pass. Memory stays small whatever the number of samples, and one pass of
 /// the final predictive takes a few tens of milliseconds in the browser, so the page computes it
-/// a pass at a time and hands its main thread back between passes ([`PredictiveJob`]). The draws,
-/// and so every number, depend on this size, not on how many passes run at once.
+/// a pass at a time and hands its main thread back between passes ([`PredictiveJob`]), or has
+/// its workers draw runs of passes. Each pass draws from its own keyed noise: the draws, and so
+/// every number, depend on this size, not on how or where the passes run.
 pub const CHUNK: usize = 8;
 
 /// Sampled networks kept whole for drawing (the first ones of the predictive's draws).
