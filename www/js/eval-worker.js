@@ -1,8 +1,8 @@
 // One evaluation worker. It starts the page's CPU wasm module (the page sends the glue's address
 // and the module, compiled once for all the workers) and, for each run, an EvalWorker made from
 // the run's settings; then it scores the batches of each epoch's evaluation job that the page
-// sends it, and draws its share of the passes of each predictive. Messages are handled one after another, so a new run's settings never arrive while a
-// batch of the last run is being scored.
+// sends it, and draws its share of the passes of each predictive. Messages are handled one after
+// another, so a new run's settings never arrive while a batch of the last run is being scored.
 
 let bindings = null;
 let evaluator = null;

@@ -2,9 +2,9 @@
 // module and score the batches of each epoch's evaluation while the main thread trains the next
 // epoch; they also draw the posterior predictive's sampled networks. The numbers are the ones the
 // page would compute alone (the Session checks the answer's size, and the keyed noise makes every
-// batch's and every pass's draws independent of who computes them). No
-// SharedArrayBuffer is needed, so hosting and iframe embedding keep working; where workers
-// cannot start, the page evaluates in its own training steps.
+// batch's and every pass's draws independent of who computes them). No SharedArrayBuffer is
+// needed, so hosting and iframe embedding keep working; where workers cannot start, the page
+// evaluates and draws in its own steps.
 
 import { moduleUrls } from "./module.js";
 
