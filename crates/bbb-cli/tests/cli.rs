@@ -91,7 +91,8 @@ fn a_short_run_writes_summary_history_and_plots() {
     assert!(lines[1].starts_with("1,warmup,0.01,"));
     assert!(lines[3].starts_with("3,vi,"));
     // The predictive figure shows its band and its mean, found by their colours (bbb-plots'
-    // BLUE at 20 % over white, and BLUE); the legend alone holds ~200 and ~40 such pixels.
+    // BLUE at 20 % over white, and BLUE); the legend alone holds 160 (measured with the band's
+    // polygon emptied) and ~40 such pixels.
     let img = image::open(dir.join("predictive.png")).unwrap().to_rgb8();
     let near = |rgb: [u8; 3], tol: u8| {
         img.pixels()
@@ -99,9 +100,9 @@ fn a_short_run_writes_summary_history_and_plots() {
             .count()
     };
     let (band, mean) = (near([210, 228, 240], 6), near([31, 119, 180], 12));
-    // Five epochs leave the weights band a few pixels tall (320–560 pixels over two samplers
-    // and 12–300 draws): still twice the legend's.
-    assert!(band > 400, "the band is missing ({band} pixels)");
+    // Five epochs leave the weights band a pixel or two tall: 300–560 pixels with the legend's
+    // over two samplers, two ways of drawing the noise and 12–300 draws.
+    assert!(band > 240, "the band is missing ({band} pixels)");
     assert!(mean > 800, "the mean is missing ({mean} pixels)");
     // The noise's part of the total band: PURPLE at 20 % over white.
     let noise = near([234, 225, 242], 6);
