@@ -138,8 +138,8 @@ impl Sampler {
     /// Takes the next pass; true once every pass is taken.
     pub fn step(&mut self) -> bool {
         if self.next < self.passes() {
-            let part = self.pass(self.next);
-            self.parts.push(part);
+            self.take(self.next..self.next + 1)
+                .expect("the next pass exists");
             self.next += 1;
         }
         self.next == self.passes()
@@ -227,6 +227,19 @@ pub struct DrawJob {
     pub passes: usize,
 }
 
+impl DrawJob {
+    /// The job of `samples` draws of the model `params` at `features`, keyed by `key`.
+    pub fn new(params: Vec<f32>, features: Vec<f32>, key: Vec<u64>, samples: usize) -> Self {
+        DrawJob {
+            params,
+            features,
+            key,
+            samples,
+            passes: samples.div_ceil(CHUNK),
+        }
+    }
+}
+
 /// The posterior predictive of `model` at `points` inputs evenly spaced over the data's view, from
 /// `samples` independent weight draws (`sizes = (samples, points)`) keyed by `noise`, with both
 /// bands scored on the test split, all from the same draws; the passes of draws spread over up
@@ -311,13 +324,12 @@ impl PredictiveJob {
     /// The job for someone outside, given the model's flattened parameters (see
     /// [`crate::behind::EvalWorker::draw`]).
     pub fn outside(&self, params: Vec<f32>) -> DrawJob {
-        DrawJob {
+        DrawJob::new(
             params,
-            features: self.sampler.inputs.clone(),
-            key: self.sampler.key.clone(),
-            samples: self.samples,
-            passes: self.sampler.passes(),
-        }
+            self.sampler.inputs.clone(),
+            self.sampler.key.clone(),
+            self.samples,
+        )
     }
 
     /// Summarises the draws (call once `step` has said done): mean, bands, the sampled networks

@@ -58,13 +58,8 @@ impl EvalWorker {
         first: usize,
         end: usize,
     ) -> Result<Vec<f32>, JsError> {
-        let job = bbb_core::DrawJob {
-            params,
-            features,
-            key: key.into_iter().map(u64::from).collect(),
-            samples,
-            passes: samples.div_ceil(bbb_core::predictive::CHUNK),
-        };
+        let key = key.into_iter().map(u64::from).collect();
+        let job = bbb_core::DrawJob::new(params, features, key, samples);
         self.inner.draw(&job, first..end).await.map_err(error)
     }
 }
