@@ -62,7 +62,8 @@ export class Player {
     const count = controls.workerChoice() ?? Math.max(1, Math.min(this.cores, MAX_WORKERS));
     this.workers = count > 0 ? EvalWorkers.start(count) : Promise.resolve(null);
     this.workersUsed = 0;
-    this.delivery = Promise.resolve();
+    // The evaluations out with the workers, oldest first; each settles once delivered.
+    this.deliveries = [];
     this.resizePending = false;
     controls.onChange = () => this.restart();
     views.onResize = () => this.redrawAll();
@@ -254,25 +255,34 @@ export class Player {
     });
   }
 
-  // Sends the evaluation job the last call left, if any, to the workers; their answer is
+  // Sends the evaluation jobs the last call left, if any, to the workers; their answers are
   // delivered through the queue (to this session only). If they fail, the session computes
-  // the job itself.
+  // the jobs itself. The session trains on while up to two are out.
   dispatch(session) {
-    const job = session.takeEvaluationJob();
-    if (!job) return;
-    this.delivery = this.workers
-      .then((pool) => pool.evaluate(job, this.workersUsed))
-      .then(
-        (sums) => this.run(() => {
-          if (session === this.session) session.deliverEvaluation(job.epoch, sums);
-        }),
-        (e) => this.run(() => {
-          if (session !== this.session) return;
-          console.warn("evaluation workers failed:", e);
-          session.useWorkers(false);
-          this.views.showWorkers(0);
-        }),
-      );
+    for (let job = session.takeEvaluationJob(); job; job = session.takeEvaluationJob()) {
+      const delivered = this.workers
+        .then((pool) => pool.evaluate(job, this.workersUsed))
+        .then(
+          (sums) => this.run(() => {
+            if (session === this.session) session.deliverEvaluation(job.epoch, sums);
+          }),
+          (e) => this.run(() => {
+            if (session !== this.session) return;
+            console.warn("evaluation workers failed:", e);
+            session.useWorkers(false);
+            this.views.showWorkers(0);
+          }),
+        )
+        .finally(() => {
+          this.deliveries = this.deliveries.filter((d) => d !== delivered);
+        });
+      this.deliveries.push(delivered);
+    }
+  }
+
+  // Settles once the oldest evaluation out has been delivered (the one a waiting session needs).
+  oldestDelivery() {
+    return this.deliveries[0] ?? Promise.resolve();
   }
 
   elapsedSeconds() {
@@ -324,7 +334,7 @@ export class Player {
     while (gen === this.generation) {
       const result = await this.run(() => this.advance(() => this.session.step(SLICE_MS)));
       if (!result.more || gen !== this.generation) break;
-      await (result.waiting ? this.delivery : result.drew ? nextFrame() : yieldToBrowser());
+      await (result.waiting ? this.oldestDelivery() : result.drew ? nextFrame() : yieldToBrowser());
     }
     if (session === this.session) this.stop();
   }
@@ -344,7 +354,7 @@ export class Player {
     let result;
     do {
       result = await this.run(() => this.advance(() => this.session.stepEpoch()));
-      if (result.waiting) await this.delivery;
+      if (result.waiting) await this.oldestDelivery();
     } while (result.waiting);
     this.stop();
     // The progress line as the epoch ends (it is otherwise refreshed a few times a second).

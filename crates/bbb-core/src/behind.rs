@@ -1,8 +1,10 @@
 //! Evaluations that run behind the training. After an epoch's last update the trainer hands
 //! the epoch's evaluation to other threads (natively) or to someone outside (the page's Web
-//! Workers) and trains the next epoch meanwhile; the row of the epoch arrives when its
-//! evaluation is collected. The numbers are the step-by-step evaluation's: every batch draws
-//! from its own keyed noise and the batches' sums are added in batch order.
+//! Workers) and trains the next epochs meanwhile, up to [`BEHIND`] evaluations out at once;
+//! the row of the epoch arrives when its evaluation is collected, oldest first. The numbers are
+//! the step-by-step evaluation's: every batch draws from its own keyed noise and the batches'
+//! sums are added in batch order; the training never reads an evaluation, so how far behind
+//! it runs changes nothing but when the rows arrive.
 
 use burn::tensor::{Device, Tensor, TensorData};
 
@@ -34,6 +36,22 @@ pub(crate) enum Behind {
     /// Outside; the per-batch sums once they have been delivered.
     Outside(Option<Vec<f32>>),
 }
+
+impl Behind {
+    /// Whether the result can be collected without waiting.
+    pub(crate) fn is_in(&self) -> bool {
+        match self {
+            Behind::Thread(handle) => handle.is_finished(),
+            Behind::Outside(sums) => sums.is_some(),
+        }
+    }
+}
+
+/// How many epochs' evaluations may run behind the training at once. With two, the training
+/// never waits for the evaluation of the epoch just before (it goes on while that one runs),
+/// so the threads or workers that evaluate always have the next epoch's job at hand when they
+/// finish one, and the training's thread is never left idle by a late answer.
+pub(crate) const BEHIND: usize = 2;
 
 /// An epoch's evaluation running behind the training.
 #[derive(Debug)]

@@ -8,15 +8,16 @@
 //! Each [`Trainer::step`] does one mini-batch update, one evaluation batch, or the final test —
 //! never a whole run — so a page can call it from an animation frame and pause, resume or reset
 //! between calls. With threads or an outside evaluator (the page's workers) an epoch's whole
-//! evaluation is handed off in one step and runs behind the next epoch's training
+//! evaluation is handed off in one step and runs behind the next epochs' training
 //! (`behind.rs`). Numbers come back through one asynchronous read per call, and only on calls
 //! that finish something (WebGPU forbids synchronous reads).
 
 use burn::tensor::{Device, Tensor, TensorData};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use crate::backend::on_host;
-use crate::behind::{evaluation_from_sums, flat_params, Behind, EvalJob, Pending};
+use crate::behind::{evaluation_from_sums, flat_params, Behind, EvalJob, Pending, BEHIND};
 use crate::config::{Config, ConfigError};
 use crate::data::{Dataset, N_FEATURES};
 use crate::elbo::{elbo_step, ElboSettings};
@@ -103,16 +104,17 @@ pub struct Trainer {
     threads: usize,
     /// Whether the evaluations are handed to someone outside (the page's workers).
     outside: bool,
-    /// The evaluation job waiting to be taken by the outside evaluator.
-    job: Option<EvalJob>,
+    /// Evaluation jobs waiting to be taken by the outside evaluator, oldest first.
+    jobs: VecDeque<EvalJob>,
     shuffle: Rng,
     order: Vec<usize>,
     epochs_done: usize,
     phase: Phase,
     /// The evaluation in progress (step by step).
     evaluation: Option<Evaluation>,
-    /// The evaluation running behind the training (on threads, or outside).
-    pending: Option<Pending>,
+    /// The evaluations running behind the training (on threads, or outside), oldest first;
+    /// at most [`BEHIND`].
+    pending: VecDeque<Pending>,
     history: Vec<EpochRecord>,
     best: Option<Best>,
     /// The final test, while it is being scored a batch per step.
@@ -165,7 +167,7 @@ impl Trainer {
             eval_keys: NoiseKeys::new(noise, seed, Stream::EvalNoise),
             threads: 1,
             outside: false,
-            job: None,
+            jobs: VecDeque::new(),
             predictive_keys: NoiseKeys::new(noise, seed, Stream::PredictiveNoise),
             fresh_draws: 0,
             shuffle,
@@ -173,7 +175,7 @@ impl Trainer {
             epochs_done: 0,
             phase: Phase::Train { batch: 0 },
             evaluation: None,
-            pending: None,
+            pending: VecDeque::new(),
             history: Vec::new(),
             best: None,
             testing: None,
@@ -190,8 +192,8 @@ impl Trainer {
     }
 
     /// Lets the evaluations use up to `threads` threads (at least 1). With more than one (and
-    /// host noise, natively) each epoch's evaluation runs on those threads while the next epoch
-    /// trains, and its row arrives one step later. The numbers do not change: every evaluation
+    /// host noise, natively) each epoch's evaluation runs on those threads while the next epochs
+    /// train, and its row arrives up to two epochs later. The numbers do not change: every evaluation
     /// batch draws from its own keyed noise and the batches' sums are added in order. With
     /// device noise (the GPU), or in a browser module, evaluations stay one batch per step.
     pub fn set_threads(&mut self, threads: usize) {
@@ -204,33 +206,32 @@ impl Trainer {
     }
 
     /// Hands each epoch's evaluation to someone outside (the page's Web Workers: see
-    /// [`take_evaluation_job`](Self::take_evaluation_job)) while the next epoch trains. Only
+    /// [`take_evaluation_job`](Self::take_evaluation_job)) while the next epochs train. Only
     /// with host noise, whose keyed draws make the outside result the same as this trainer's;
     /// says whether it is on. Turned off, an evaluation already handed out and not delivered is
     /// computed here when it is needed.
     pub fn set_outside_evaluation(&mut self, on: bool) -> bool {
         self.outside = on && self.eval_keys.is_keyed();
         if !self.outside {
-            self.job = None;
+            self.jobs.clear();
         }
         self.outside
     }
 
-    /// The evaluation to compute outside, once per epoch, if one is waiting to be taken.
+    /// The oldest evaluation to compute outside (one per epoch) that has not been taken yet.
     pub fn take_evaluation_job(&mut self) -> Option<EvalJob> {
-        self.job.take()
+        self.jobs.pop_front()
     }
 
     /// Delivers the outside result of epoch `epoch`'s evaluation: two sums per batch, in the
     /// order of the batches. Refused if no such evaluation is waiting or the sums do not fit.
     pub fn deliver_evaluation(&mut self, epoch: usize, sums: Vec<f32>) -> Result<(), TrainError> {
         let batches = Evaluation::len((&*self.eval_train, &*self.eval_val));
-        match &mut self.pending {
+        match self.pending.iter_mut().find(|p| p.epoch == epoch) {
             Some(Pending {
-                epoch: e,
                 behind: Behind::Outside(slot @ None),
                 ..
-            }) if *e == epoch => {
+            }) => {
                 if sums.len() != 2 * batches {
                     return Err(TrainError(format!(
                         "the evaluation of epoch {epoch} needs {} sums, not {}",
@@ -471,16 +472,19 @@ impl Trainer {
     /// Steps until an epoch (or the run) completes, or an evaluation outside is awaited.
     ///
     /// An epoch is over when its evaluation is in: with evaluations behind the training, this
-    /// collects the evaluation of the epoch it trained (waiting for the threads, or saying it
-    /// waits for an outside delivery; call again once delivered) instead of going on to train
-    /// the next epoch. So each call trains at most one epoch and ends with that epoch's row.
+    /// collects every evaluation still behind, down to the epoch it trained (waiting for the
+    /// threads, or saying it waits for an outside delivery; call again once delivered) instead
+    /// of going on to train the next epoch. So each call trains at most one epoch and ends with
+    /// that epoch's row.
     pub async fn run_epoch(&mut self) -> Result<Event, TrainError> {
         loop {
-            if self.pending.is_some() && self.phase == (Phase::Train { batch: 0 }) {
+            if !self.pending.is_empty() && self.phase == (Phase::Train { batch: 0 }) {
                 match self.collect().await? {
                     Collected::Waiting(epoch) => return Ok(Event::Waiting { epoch }),
-                    Collected::Record(record) => return Ok(Event::Epoch(record)),
-                    Collected::Nothing => {}
+                    Collected::Record(record) if self.pending.is_empty() => {
+                        return Ok(Event::Epoch(record))
+                    }
+                    Collected::Record(_) | Collected::Nothing => continue,
                 }
             }
             let event = self.step().await?;
@@ -488,7 +492,7 @@ impl Trainer {
                 Event::Finished(_) | Event::Waiting { .. } => return Ok(event),
                 // A row from before (an evaluation handed off earlier): the epoch just trained
                 // is collected at the top of the loop.
-                Event::Epoch(_) if self.pending.is_none() => return Ok(event),
+                Event::Epoch(_) if self.pending.is_empty() => return Ok(event),
                 _ => {}
             }
         }
@@ -629,19 +633,25 @@ impl Trainer {
     }
 
     /// Starts the evaluation of epoch `epoch` on other threads and moves on to the next epoch's
-    /// training; reports the epoch before, whose evaluation it collects first. The numbers are
+    /// training; reports an earlier epoch whose evaluation it collects first: the oldest one
+    /// behind if it is in, or if [`BEHIND`] are running (then waiting for it). The numbers are
     /// those of the step-by-step evaluation (keyed noise, sums added in batch order), and the
     /// snapshot evaluated is the one kept if it scores best.
     async fn evaluate_behind(&mut self, epoch: usize) -> Result<Event, TrainError> {
-        let previous = match self.collect().await? {
-            Collected::Waiting(e) => return Ok(Event::Waiting { epoch: e }),
-            Collected::Nothing => None,
-            Collected::Record(r) => Some(r),
+        let oldest_in = self.pending.front().is_some_and(|p| p.behind.is_in());
+        let previous = if self.pending.len() >= BEHIND || oldest_in {
+            match self.collect().await? {
+                Collected::Waiting(e) => return Ok(Event::Waiting { epoch: e }),
+                Collected::Nothing => None,
+                Collected::Record(r) => Some(r),
+            }
+        } else {
+            None
         };
         let behind = if self.outside {
             let params = flat_params(&self.model).await.map_err(TrainError)?;
             let batches = Evaluation::len((&*self.eval_train, &*self.eval_val));
-            self.job = Some(EvalJob {
+            self.jobs.push_back(EvalJob {
                 epoch,
                 params,
                 batches,
@@ -657,7 +667,7 @@ impl Trainer {
                 evaluation
             }))
         };
-        self.pending = Some(Pending {
+        self.pending.push_back(Pending {
             epoch,
             model: self.model.clone(),
             behind,
@@ -666,11 +676,11 @@ impl Trainer {
         Ok(previous.map_or(Event::Evaluated { epoch }, Event::Epoch))
     }
 
-    /// Collects the evaluation running behind, if any, and records its epoch: waits for its
-    /// threads, takes the delivered outside result, or (outside evaluation turned off since)
-    /// computes it here.
+    /// Collects the oldest evaluation running behind, if any, and records its epoch: waits for
+    /// its threads, takes the delivered outside result, or (outside evaluation turned off
+    /// since) computes it here.
     async fn collect(&mut self) -> Result<Collected, TrainError> {
-        let Some(pending) = self.pending.take() else {
+        let Some(pending) = self.pending.pop_front() else {
             return Ok(Collected::Nothing);
         };
         let sets = (&*self.eval_train, &*self.eval_val);
@@ -683,7 +693,7 @@ impl Trainer {
             }
             Behind::Outside(None) if self.outside => {
                 let epoch = pending.epoch;
-                self.pending = Some(pending);
+                self.pending.push_front(pending);
                 return Ok(Collected::Waiting(epoch));
             }
             Behind::Outside(None) => {

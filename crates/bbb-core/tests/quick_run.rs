@@ -322,6 +322,56 @@ fn evaluations_scored_outside_give_the_same_run() {
     assert!(ready(worker.score(0, &params, &[0])).is_err());
 }
 
+/// Answers from the workers may come late: the training goes on for up to two epochs past the
+/// last one scored (so the workers always have the next job at hand) and waits only then, and
+/// the run is the one whose answers come at once. The jobs come in epoch order and each answer
+/// is taken only for its own epoch.
+#[test]
+fn late_answers_let_the_training_run_two_epochs_ahead() {
+    let config = short(1, 4);
+    let plain = {
+        let mut t = cpu_trainer(config.clone());
+        ready(t.run_to_end()).unwrap();
+        t.history().to_vec()
+    };
+    let worker = EvalWorker::new(config.clone(), cpu_device()).unwrap();
+    let mut t = cpu_trainer(config.clone());
+    assert!(t.set_outside_evaluation(true));
+    let mut held = std::collections::VecDeque::new();
+    let (mut waits, mut furthest, mut jobs) = (0, 0, 0);
+    loop {
+        let event = ready(t.step()).unwrap();
+        while let Some(job) = t.take_evaluation_job() {
+            jobs += 1;
+            assert_eq!(job.epoch, jobs, "jobs in epoch order");
+            held.push_back(job);
+        }
+        let ahead = t.progress().epochs_done - t.history().len();
+        furthest = furthest.max(ahead);
+        assert!(ahead <= 2, "{ahead} epochs trained past the last row");
+        match event {
+            Event::Finished(_) => break,
+            Event::Waiting { epoch } => {
+                waits += 1;
+                assert_eq!(held.front().map(|j| j.epoch), Some(epoch), "the oldest");
+                // Every job out is answered, the newest first.
+                for job in held.drain(..).rev() {
+                    let all: Vec<usize> = (0..job.batches).collect();
+                    let sums = ready(worker.score(job.epoch, &job.params, &all)).unwrap();
+                    t.deliver_evaluation(job.epoch, sums).unwrap();
+                }
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(
+        furthest, 2,
+        "the training went on while two evaluations were out"
+    );
+    assert!(waits >= 2, "it waited for late answers ({waits} times)");
+    assert_eq!(t.history(), &plain[..]);
+}
+
 /// The Step button: one call trains one epoch and ends with that epoch's row, whether the
 /// evaluations run in the steps, on threads or outside (delivered after a `Waiting`).
 #[test]
