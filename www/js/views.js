@@ -152,7 +152,7 @@ export class Views {
   showWorkers(count) {
     const el = byTest("workers");
     el.dataset.count = String(count);
-    el.textContent = count > 0 ? `; each epoch is evaluated by ${count} worker${count === 1 ? "" : "s"} while the next one trains` : "";
+    el.textContent = count > 0 ? `; each epoch is evaluated by ${count} worker${count === 1 ? "" : "s"} while the next ones train` : "";
   }
 
   showStatus(status) {
@@ -176,7 +176,7 @@ export class Views {
   showProgress(p, eta, elapsed) {
     const pct = Math.round(1000 * p.fraction) / 10;
     const bar = byTest("progress");
-    bar.firstElementChild.style.width = `${pct}%`;
+    bar.firstElementChild.style.transform = `scaleX(${pct / 100})`;
     bar.setAttribute("aria-valuenow", String(pct));
     byTest("epoch").textContent = String(p.epoch);
     $("total-epochs").textContent = String(p.totalEpochs);
