@@ -14,6 +14,7 @@ use burn::tensor::Tensor;
 
 use crate::activation::silu_in_place;
 use crate::bayes_linear::Gaussians;
+use crate::matmul::{matmul, Use};
 use crate::normals::Normals;
 
 /// One layer's posterior on the host: row-major `[in, out]` weights and `[out]` biases.
@@ -57,7 +58,13 @@ impl HostLayer {
         for row in rows.chunks_exact_mut(self.d_out) {
             row.copy_from_slice(b);
         }
-        matmul_add(out, x, w, (batch, self.d_in, self.d_out));
+        matmul(
+            out,
+            true,
+            Use::Plain(x),
+            Use::Plain(w),
+            (batch, self.d_in, self.d_out),
+        );
     }
 }
 
@@ -66,39 +73,6 @@ fn draw(mu: &[f32], sigma: &[f32], noise: &mut Normals, out: &mut [f32]) {
     noise.fill(out);
     for ((o, &m), &s) in out.iter_mut().zip(mu).zip(sigma) {
         *o = m + s * *o;
-    }
-}
-
-/// `out [m, n] += a [m, k] · b [k, n]`, all row-major.
-pub fn matmul_add(out: &mut [f32], a: &[f32], b: &[f32], (m, k, n): (usize, usize, usize)) {
-    assert!(out.len() == m * n && a.len() == m * k && b.len() == k * n);
-    let (k_, n_) = (k as isize, n as isize);
-    #[allow(unsafe_code)]
-    // SAFETY: the three slices hold exactly the `m×n`, `m×k` and `k×n` row-major matrices the
-    // strides describe (asserted above), `out` is borrowed mutably so nothing aliases it, and
-    // `f32` is one of the types `gemm` accepts.
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            out.as_mut_ptr(),
-            1,
-            n_,
-            true,
-            a.as_ptr(),
-            1,
-            k_,
-            b.as_ptr(),
-            1,
-            n_,
-            1.0f32,
-            1.0f32,
-            false,
-            false,
-            false,
-            gemm::Parallelism::None,
-        );
     }
 }
 

@@ -1,13 +1,13 @@
-//! The training step of the CPU backends: burn differentiates the network, the host does the
-//! work of each single weight.
+//! The training step of the CPU backends, on the host: the network's gradient and the work of
+//! each single weight.
 //!
 //! Most of a Bayes-by-Backprop step's arithmetic is not in the network. Each of the 64 658
 //! trained scalars gets a softplus, a draw, a KL term, the derivatives of all three, a share of
 //! the clipping norm and an AdamW update. As burn ops each of those is a pass over every
 //! parameter tensor (with its backward, and a scalar `exp` / `log1p` / `ln` per element); on
 //! the host they are a few fused loops over plain `f32` with the vectorised exponential and
-//! logarithm. burn's autodiff still differentiates the network, with the drawn weights as its
-//! leaves, and the chain rule through the draw and the closed-form KL is written out:
+//! logarithm. The network's gradient with respect to the drawn weights is written out as well
+//! (`backprop.rs`), and so is the chain rule through the draw and the closed-form KL:
 //!
 //! - `σ = softplus(ρ)`, `w_s = μ + σ·ε_s` for the `S` draws;
 //! - `∂L/∂μ = Σ_s ∂nll/∂w_s + c·μ/p²`;
@@ -20,8 +20,9 @@
 use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::activation::exp;
+use crate::backprop::{squared_error_grads, Dense};
 use crate::elbo::ElboSettings;
-use crate::model::{network, Regressor};
+use crate::model::Regressor;
 use crate::normals::{ln, Normals};
 use crate::simd::widest_simd;
 
@@ -32,7 +33,6 @@ pub struct HostParams {
     /// Each parameter tensor's values, row-major.
     pub values: Vec<Vec<f32>>,
     shapes: Vec<[usize; 2]>,
-    depth: usize,
 }
 
 /// A parameter's gradient on the host; `None` where the loss does not depend on it.
@@ -45,7 +45,6 @@ impl HostParams {
         Self {
             shapes: params.iter().map(|p| p.dims()).collect(),
             values: params.iter().map(values_of).collect(),
-            depth: model.blocks.len(),
         }
     }
 
@@ -60,30 +59,41 @@ impl HostParams {
         )
     }
 
+    /// The layers whose weights are the parameter pairs `(w, b)` of `values` (per layer `w` at
+    /// `2l`, `b` at `2l + 1`).
+    fn layers<'a>(values: &[&'a [f32]]) -> Vec<Dense<'a>> {
+        values
+            .chunks_exact(2)
+            .map(|wb| Dense { w: wb[0], b: wb[1] })
+            .collect()
+    }
+
+    /// Zeroed `[∂w, ∂b]` per layer.
+    fn zero_grads(&self) -> Vec<[Vec<f32>; 2]> {
+        (0..self.values.len())
+            .step_by(4)
+            .map(|k| {
+                [
+                    vec![0.0; self.values[k].len()],
+                    vec![0.0; self.values[k + 2].len()],
+                ]
+            })
+            .collect()
+    }
+
     /// Gradients of the warmup's loss, the mean squared error of the posterior means' network:
     /// the means get one, the rhos none.
     ///
     /// # Shapes
-    /// - x: `[batch, 9]`, y: `[batch, 1]`
-    pub fn warmup_grads(&self, x: Tensor<2>, y: Tensor<2>) -> Vec<HostGrad> {
-        let device = x.device();
-        // The means' leaves: per layer w_mu then b_mu (parameters 4l and 4l + 2).
-        let leaves: Vec<Tensor<2>> = (0..self.values.len())
-            .step_by(2)
-            .map(|k| leaf(self.values[k].clone(), self.shapes[k], &device))
-            .collect();
-        let pred = network(x, self.depth, |i, h| {
-            h.matmul(leaves[2 * i].clone()) + leaves[2 * i + 1].clone()
-        });
-        let grads = (pred - y).powi_scalar(2).mean().backward();
-        leaves
-            .iter()
-            .flat_map(|l| {
-                [
-                    Some(values_of(&l.grad(&grads).expect("a mean's gradient"))),
-                    None,
-                ]
-            })
+    /// - x: `[batch, 9]` row-major, y: `[batch]`
+    pub fn warmup_grads(&self, x: &[f32], y: &[f32]) -> Vec<HostGrad> {
+        let means: Vec<&[f32]> = self.values.iter().step_by(2).map(Vec::as_slice).collect();
+        let mut grads = self.zero_grads();
+        let scale = 1.0 / y.len() as f32;
+        squared_error_grads(x, y, &Self::layers(&means), scale, &mut grads);
+        grads
+            .into_iter()
+            .flat_map(|[w, b]| [Some(w), None, Some(b), None])
             .collect()
     }
 
@@ -94,30 +104,34 @@ impl HostParams {
     /// [`Posterior::forward_sampled`]: crate::model::Posterior::forward_sampled
     ///
     /// # Shapes
-    /// - x: `[batch, 9]`, y: `[batch, 1]`
+    /// - x: `[batch, 9]` row-major, y: `[batch]`
     pub fn elbo_grads(
         &self,
-        x: Tensor<2>,
-        y: Tensor<2>,
+        x: &[f32],
+        y: &[f32],
         s: &ElboSettings,
         normals: &mut Normals,
     ) -> Vec<HostGrad> {
-        let device = x.device();
         let draws = s.mc_samples;
-        // Per (mu, rho) pair: the posterior, its draws, and the drawn weights as leaves.
-        let pairs: Vec<Drawn> = (0..self.values.len())
-            .step_by(2)
-            .map(|k| {
-                let (mu, rho) = (&self.values[k], &self.values[k + 1]);
-                let [rows, cols] = self.shapes[k];
-                Drawn::new(mu, rho, draws, normals, [draws, rows, cols], &device)
-            })
+        // Per (mu, rho) pair: the posterior and its draws; per pair the drawn weights'
+        // gradient, `[S, n]`.
+        let pairs: Vec<Drawn> = self
+            .values
+            .chunks_exact(2)
+            .map(|mu_rho| Drawn::new(&mu_rho[0], &mu_rho[1], draws, normals))
             .collect();
-        let x = x.unsqueeze::<3>().repeat_dim(0, draws); // [S, batch, 9]
-        let pred = network(x, self.depth, |i, h| {
-            h.matmul(pairs[2 * i].leaf.clone()) + pairs[2 * i + 1].leaf.clone()
-        });
-        let grads = (pred - y.unsqueeze::<3>()).powi_scalar(2).mean().backward();
+        let mut g: Vec<Vec<f32>> = pairs.iter().map(|d| vec![0.0; d.w.len()]).collect();
+        // The nll is the mean over the draws and the rows.
+        let scale = 1.0 / (draws * y.len()) as f32;
+        for draw in 0..draws {
+            let drawn: Vec<&[f32]> = pairs.iter().map(|d| d.draw(draw)).collect();
+            let mut grads = self.zero_grads();
+            squared_error_grads(x, y, &Self::layers(&drawn), scale, &mut grads);
+            for (g, grad) in g.iter_mut().zip(grads.iter().flatten()) {
+                let n = grad.len();
+                g[draw * n..(draw + 1) * n].copy_from_slice(grad);
+            }
+        }
         let kl = KlSlope {
             c: (s.kl_weight / s.num_batches as f64) as f32,
             inv_p2: (1.0 / (s.prior_sigma * s.prior_sigma)) as f32,
@@ -125,9 +139,9 @@ impl HostParams {
         pairs
             .iter()
             .zip(self.values.chunks_exact(2))
-            .flat_map(|(d, mu_rho)| {
-                let g = values_of(&d.leaf.grad(&grads).expect("a drawn weight's gradient"));
-                let (g_mu, g_rho) = d.chain(&mu_rho[0], &g, kl);
+            .zip(&g)
+            .flat_map(|((d, mu_rho), g)| {
+                let (g_mu, g_rho) = d.chain(&mu_rho[0], g, kl);
                 [Some(g_mu), Some(g_rho)]
             })
             .collect()
@@ -148,19 +162,12 @@ struct Drawn {
     slope: Vec<f32>,
     /// The normals of the `S` draws, `[S, n]`.
     eps: Vec<f32>,
-    /// `μ + σ·ε`, `[S, rows, cols]`, tracked.
-    leaf: Tensor<3>,
+    /// `μ + σ·ε`, `[S, n]`.
+    w: Vec<f32>,
 }
 
 impl Drawn {
-    fn new(
-        mu: &[f32],
-        rho: &[f32],
-        draws: usize,
-        normals: &mut Normals,
-        shape: [usize; 3],
-        device: &Device,
-    ) -> Self {
+    fn new(mu: &[f32], rho: &[f32], draws: usize, normals: &mut Normals) -> Self {
         let n = mu.len();
         let (mut sigma, mut slope) = (vec![0.0; n], vec![0.0; n]);
         softplus_and_slope(rho, &mut sigma, &mut slope);
@@ -176,8 +183,14 @@ impl Drawn {
             sigma,
             slope,
             eps,
-            leaf: leaf(w, shape, device),
+            w,
         }
+    }
+
+    /// Draw `draw`'s values.
+    fn draw(&self, draw: usize) -> &[f32] {
+        let n = self.sigma.len();
+        &self.w[draw * n..(draw + 1) * n]
     }
 
     /// The chain rule from the drawn weights' gradient `g` (`[S, n]`) and the KL back to
@@ -205,13 +218,6 @@ fn values_of<const D: usize>(t: &Tensor<D>) -> Vec<f32> {
     t.to_data()
         .try_into_vec_as::<f32>()
         .expect("the parameters are f32")
-}
-
-/// A tensor of `values` that burn's autodiff tracks.
-fn leaf<const D: usize>(values: Vec<f32>, shape: [usize; D], device: &Device) -> Tensor<D> {
-    Tensor::<D>::from_data(TensorData::new(values, shape), device)
-        .autodiff()
-        .require_grad()
 }
 
 /// `σ = softplus(ρ) = max(ρ, 0) + log1p(e^(−|ρ|))` and its derivative `sigmoid(ρ)`, element by
@@ -316,7 +322,8 @@ mod tests {
         let burns = burns_grads(&model, |m| {
             elbo_step(m, x.clone(), y.clone(), &s, &mut Noise::host(11)).loss
         });
-        let ours = HostParams::read(&model).elbo_grads(x, y, &s, &mut Normals::new(11));
+        let (x, y) = (values_of(&x), values_of(&y));
+        let ours = HostParams::read(&model).elbo_grads(&x, &y, &s, &mut Normals::new(11));
         assert_same_grads(&ours, &burns);
     }
 
@@ -330,7 +337,7 @@ mod tests {
                 .powi_scalar(2)
                 .mean()
         });
-        let ours = HostParams::read(&model).warmup_grads(x, y);
+        let ours = HostParams::read(&model).warmup_grads(&values_of(&x), &values_of(&y));
         assert_same_grads(&ours, &burns);
         assert!(ours.iter().skip(1).step_by(2).all(Option::is_none));
     }

@@ -4,6 +4,7 @@
 
 pub mod activation;
 pub mod backend;
+mod backprop;
 pub mod bayes_linear;
 pub mod behind;
 pub mod calibration;
@@ -19,6 +20,7 @@ pub mod gp;
 pub mod gp_view;
 pub mod host_pass;
 pub mod host_step;
+pub mod matmul;
 pub mod metrics;
 pub mod model;
 pub mod noise;

@@ -512,7 +512,8 @@ impl Trainer {
         }
     }
 
-    fn minibatch(&self, batch: usize) -> (Tensor<2>, Tensor<2>) {
+    /// Mini-batch `batch` of this epoch's order: features row-major `[b, 9]` and targets.
+    fn minibatch(&self, batch: usize) -> (Vec<f32>, Vec<f32>) {
         let bs = self.config.batch_size;
         let idx = &self.order[batch * bs..((batch + 1) * bs).min(self.order.len())];
         let mut x = Vec::with_capacity(idx.len() * N_FEATURES);
@@ -520,18 +521,18 @@ impl Trainer {
             x.extend_from_slice(&self.train_x[i * N_FEATURES..(i + 1) * N_FEATURES]);
         }
         let y: Vec<f32> = idx.iter().map(|&i| self.train_y[i]).collect();
-        (
-            Tensor::from_data(TensorData::new(x, [idx.len(), N_FEATURES]), &self.device),
-            Tensor::from_data(TensorData::new(y, [idx.len(), 1]), &self.device),
-        )
+        (x, y)
     }
 
     fn train_batch(&mut self, batch: usize) -> Event {
         let epoch = self.epochs_done;
         let (x, y) = self.minibatch(batch);
         if self.optim.on_host() {
-            self.train_batch_on_host(x, y, epoch);
+            self.train_batch_on_host(&x, &y, epoch);
         } else {
+            let b = y.len();
+            let x = Tensor::from_data(TensorData::new(x, [b, N_FEATURES]), &self.device);
+            let y = Tensor::from_data(TensorData::new(y, [b, 1]), &self.device);
             self.train_batch_on_device(x, y, epoch);
         }
         self.phase = if batch + 1 < self.config.num_batches() {
@@ -566,7 +567,7 @@ impl Trainer {
     }
 
     /// The same update with the per-weight work on the host (the CPU backends; `host_step.rs`).
-    fn train_batch_on_host(&mut self, x: Tensor<2>, y: Tensor<2>, epoch: usize) {
+    fn train_batch_on_host(&mut self, x: &[f32], y: &[f32], epoch: usize) {
         let (stage, lr) = (self.stage_of(epoch), self.lr_during(epoch));
         let s = self.elbo_settings(self.config.train_mc_samples);
         let params = self

@@ -184,23 +184,44 @@ async fn bench_cpu_epoch_parts() {
         burns / host
     ));
     log(format!("normal sampler: {ns:.2} ns per draw"));
-    // The host pass's two kernels alone, on one 72 x 72 layer over a 128-row batch.
+    // The host pass's two kernels alone, on one 72 x 72 layer over a 128-row batch: the
+    // crate's product (its own SIMD128 kernel here) against gemm's, and SiLU.
+    use bbb_core::matmul::{matmul, with_gemm, Use};
     let a = vec![0.5f32; 128 * 72];
     let w = vec![0.01f32; 72 * 72];
     let mut out = vec![0.0f32; 128 * 72];
-    let start = now();
-    for _ in 0..1000 {
-        bbb_core::host_pass::matmul_add(&mut out, &a, &w, (128, 72, 72));
-    }
-    let gemm_us = (now() - start) * 1e3 / 1000.0;
-    let start = now();
-    for _ in 0..1000 {
-        bbb_core::activation::silu_in_place(&mut out);
-    }
-    let silu_us = (now() - start) * 1e3 / 1000.0;
+    let time_us = |f: &mut dyn FnMut()| {
+        let start = now();
+        for _ in 0..1000 {
+            f();
+        }
+        (now() - start) * 1e3 / 1000.0
+    };
+    let ours_us = time_us(&mut || {
+        matmul(
+            &mut out,
+            true,
+            Use::Plain(&a),
+            Use::Plain(&w),
+            (128, 72, 72),
+        )
+    });
+    let gemm_us = time_us(&mut || {
+        with_gemm(
+            &mut out,
+            true,
+            Use::Plain(&a),
+            Use::Plain(&w),
+            (128, 72, 72),
+        )
+    });
+    let silu_us = time_us(&mut || bbb_core::activation::silu_in_place(&mut out));
+    let gflops = |us: f64| 2.0 * 128.0 * 72.0 * 72.0 / us / 1e3;
     log(format!(
-        "[128,72]x[72,72]: gemm {gemm_us:.1} us ({:.2} GFLOP/s), SiLU of the result {silu_us:.1} us",
-        2.0 * 128.0 * 72.0 * 72.0 / gemm_us / 1e3
+        "[128,72]x[72,72]: this crate's product {ours_us:.1} us ({:.2} GFLOP/s), gemm's {gemm_us:.1} us ({:.2} GFLOP/s, {:.2}x slower), SiLU of the result {silu_us:.1} us",
+        gflops(ours_us),
+        gflops(gemm_us),
+        gemm_us / ours_us
     ));
     assert!(train > 0.0 && eval > 0.0 && host > 0.0);
 }

@@ -127,3 +127,50 @@ fn elbo_steps_lower_the_loss() {
     let after = loss_of(&m);
     assert!(after < before - 0.05, "loss {before} → {after}");
 }
+
+/// The host's matrix product (in the browser its own SIMD128 kernel) against the product by
+/// its definition in f64, for every use of the factors and shapes that leave partial tiles:
+/// rows beyond a multiple of four, columns beyond multiples of eight and four, and a single
+/// column (the network's output layer).
+#[test]
+fn the_host_matrix_product_is_the_product_by_definition() {
+    use bbb_core::matmul::{matmul, Use};
+    for (m, k, n) in [(7, 5, 13), (4, 72, 72), (9, 3, 1), (1, 1, 4), (6, 9, 8)] {
+        let a: Vec<f32> = (0..m * k).map(|i| (i as f32 * 0.37).sin()).collect();
+        let b: Vec<f32> = (0..k * n).map(|i| (i as f32 * 0.91).cos()).collect();
+        let at: Vec<f32> = (0..k * m).map(|i| a[(i % m) * k + i / m]).collect();
+        let bt: Vec<f32> = (0..n * k).map(|i| b[(i % k) * n + i / k]).collect();
+        let exact: Vec<f64> = (0..m * n)
+            .map(|i| {
+                let (r, c) = (i / n, i % n);
+                (0..k)
+                    .map(|p| f64::from(a[r * k + p]) * f64::from(b[p * n + c]))
+                    .sum()
+            })
+            .collect();
+        for (ua, ub) in [
+            (Use::Plain(&a), Use::Plain(&b)),
+            (Use::Transposed(&at), Use::Plain(&b)),
+            (Use::Plain(&a), Use::Transposed(&bt)),
+        ] {
+            let mut out = vec![0.5f32; m * n];
+            matmul(&mut out, true, ua, ub, (m, k, n));
+            for (i, (&o, &e)) in out.iter().zip(&exact).enumerate() {
+                let tol = 1e-5 * (k as f64);
+                assert!(
+                    (f64::from(o) - (e + 0.5)).abs() < tol,
+                    "{m}x{k}x{n} [{i}]: {o} vs {}",
+                    e + 0.5
+                );
+            }
+            matmul(&mut out, false, ua, ub, (m, k, n));
+            for (i, (&o, &e)) in out.iter().zip(&exact).enumerate() {
+                let tol = 1e-5 * (k as f64);
+                assert!(
+                    (f64::from(o) - e).abs() < tol,
+                    "{m}x{k}x{n} [{i}]: {o} vs {e}"
+                );
+            }
+        }
+    }
+}
