@@ -38,41 +38,34 @@ impl Dense<'_> {
         out
     }
 
-    /// Adds `inputᵀ·g_out` and `Σ_rows g_out` to `grad` (`[∂w, ∂b]`); returns `g_out·wᵀ`, the
-    /// gradient with respect to the input, if asked for.
-    fn backward(
-        &self,
-        input: &[f32],
-        g_out: &[f32],
-        grad: &mut [Vec<f32>; 2],
-        need_input: bool,
-    ) -> Option<Vec<f32>> {
+    /// Adds `inputᵀ·g_out` and `Σ_rows g_out` to `grad` (`[∂w, ∂b]`).
+    fn add_grads(&self, input: &[f32], g_out: &[f32], grad: &mut [Vec<f32>; 2]) {
         let (d_in, d_out) = (self.d_in(), self.d_out());
         let batch = g_out.len() / d_out;
         let [g_w, g_b] = grad;
-        matmul(
-            g_w,
-            true,
-            Use::Transposed(input),
-            Use::Plain(g_out),
-            (d_in, batch, d_out),
-        );
+        let dims = (d_in, batch, d_out);
+        matmul(g_w, true, Use::Transposed(input), Use::Plain(g_out), dims);
         for row in g_out.chunks_exact(d_out) {
             for (g, &v) in g_b.iter_mut().zip(row) {
                 *g += v;
             }
         }
-        need_input.then(|| {
-            let mut g_in = vec![0.0f32; batch * d_in];
-            matmul(
-                &mut g_in,
-                false,
-                Use::Plain(g_out),
-                Use::Transposed(self.w),
-                (batch, d_out, d_in),
-            );
-            g_in
-        })
+    }
+
+    /// `g_out·wᵀ`: the gradient with respect to the layer's input.
+    fn input_grad(&self, g_out: &[f32]) -> Vec<f32> {
+        let (d_in, d_out) = (self.d_in(), self.d_out());
+        let batch = g_out.len() / d_out;
+        let mut g_in = vec![0.0f32; batch * d_in];
+        let dims = (batch, d_out, d_in);
+        matmul(
+            &mut g_in,
+            false,
+            Use::Plain(g_out),
+            Use::Transposed(self.w),
+            dims,
+        );
+        g_in
     }
 }
 
@@ -129,9 +122,8 @@ pub(crate) fn squared_error_grads(
         .zip(y)
         .map(|(p, y)| 2.0 * scale * (p - y))
         .collect();
-    let mut g_h = output
-        .backward(&h, &g_pred, &mut grads[1 + 2 * depth], true)
-        .expect("asked for");
+    output.add_grads(&h, &g_pred, &mut grads[1 + 2 * depth]);
+    let mut g_h = output.input_grad(&g_pred);
     for (k, cache) in blocks.iter().enumerate().rev() {
         let (fc1, fc2) = (&layers[1 + 2 * k], &layers[2 + 2 * k]);
         // Through h ← silu(u): ∂u; the residual passes ∂u to the block's input unchanged.
@@ -139,15 +131,13 @@ pub(crate) fn squared_error_grads(
             *g *= d;
         }
         let g_t: Vec<f32> = g_h.iter().map(|g| 0.5 * g).collect();
-        let mut g_a1 = fc2
-            .backward(&cache.r, &g_t, &mut grads[2 + 2 * k], true)
-            .expect("asked for");
+        fc2.add_grads(&cache.r, &g_t, &mut grads[2 + 2 * k]);
+        let mut g_a1 = fc2.input_grad(&g_t);
         for (g, &d) in g_a1.iter_mut().zip(&cache.r_slope) {
             *g *= d;
         }
-        let g_in = fc1
-            .backward(&cache.input, &g_a1, &mut grads[1 + 2 * k], true)
-            .expect("asked for");
+        fc1.add_grads(&cache.input, &g_a1, &mut grads[1 + 2 * k]);
+        let g_in = fc1.input_grad(&g_a1);
         for (g, v) in g_h.iter_mut().zip(g_in) {
             *g += v;
         }
@@ -155,7 +145,7 @@ pub(crate) fn squared_error_grads(
     for (g, &d) in g_h.iter_mut().zip(&h0_slope) {
         *g *= d;
     }
-    input.backward(x, &g_h, &mut grads[0], false);
+    input.add_grads(x, &g_h, &mut grads[0]);
 }
 
 #[cfg(test)]

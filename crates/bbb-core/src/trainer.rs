@@ -192,10 +192,11 @@ impl Trainer {
     }
 
     /// Lets the evaluations use up to `threads` threads (at least 1). With more than one (and
-    /// host noise, natively) each epoch's evaluation runs on those threads while the next epochs
-    /// train, and its row arrives up to two epochs later. The numbers do not change: every evaluation
-    /// batch draws from its own keyed noise and the batches' sums are added in order. With
-    /// device noise (the GPU), or in a browser module, evaluations stay one batch per step.
+    /// host noise, natively) each epoch's evaluation runs on those threads while the next
+    /// epochs train, and its row arrives up to two epochs later. The numbers do not change:
+    /// every evaluation batch draws from its own keyed noise and the batches' sums are added in
+    /// order. With device noise (the GPU), or in a browser module, evaluations stay one batch
+    /// per step.
     pub fn set_threads(&mut self, threads: usize) {
         self.threads = threads.max(1);
     }
