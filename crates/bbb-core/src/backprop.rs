@@ -1,43 +1,18 @@
 //! The training network's gradient written out, for the CPU backends' step (`host_step.rs`).
 //!
-//! The network is the tutorial's (`model::network`): `h = silu(x·W₀ + b₀)`, then per residual
-//! block `r = silu(h·W₁ + b₁)`, `h ← silu(h + ½(r·W₂ + b₂))`, and `pred = h·W_out + b_out`. Its
-//! loss here is `scale·Σ (pred − y)²`. The forward pass keeps each block's input, `r` and both
-//! SiLU slopes; the backward pass is then, layer by layer from the output, `∂W = inputᵀ·∂out`,
-//! `∂b = Σ_rows ∂out`, `∂input = ∂out·Wᵀ`, with `∂u = ∂h·silu'(u)` through every SiLU and the
-//! residual's `∂h` passing both ways. The products run through `gemm` with the transposes read
-//! through strides; the SiLUs and their slopes come from one vectorised loop. This replaces
+//! The network is the host's (`host_network.rs`), its loss here `scale·Σ (pred − y)²`. The
+//! forward pass keeps a tape of every SiLU's output and slope; the backward pass is then, layer
+//! by layer from the output, `∂W = inputᵀ·∂out`, `∂b = Σ_rows ∂out`, `∂input = ∂out·Wᵀ`, with
+//! `∂u = ∂h·silu'(u)` through every SiLU and the residual's `∂h` passing both ways. The
+//! products run through `matmul.rs` with the transposes read through strides. This replaces
 //! burn's autodiff on the CPU, whose graph, per-op allocations and scalar element-wise
 //! backward cost more than the products themselves at this size; a test holds the result to
 //! burn's autodiff of the same loss.
 
-use crate::activation::silu_and_slope;
+use crate::host_network::{depth, forward, Dense, Scratch, Tape};
 use crate::matmul::{matmul, Use};
 
-/// One dense layer's values for a pass: `w` row-major `[d_in, d_out]`, `b` `[d_out]`.
-#[derive(Clone, Copy)]
-pub(crate) struct Dense<'a> {
-    pub w: &'a [f32],
-    pub b: &'a [f32],
-}
-
 impl Dense<'_> {
-    fn d_out(&self) -> usize {
-        self.b.len()
-    }
-
-    fn d_in(&self) -> usize {
-        self.w.len() / self.b.len()
-    }
-
-    /// `input [batch, d_in] · w + b`.
-    fn apply(&self, input: &[f32], batch: usize) -> Vec<f32> {
-        let mut out: Vec<f32> = self.b.repeat(batch);
-        let dims = (batch, self.d_in(), self.d_out());
-        matmul(&mut out, true, Use::Plain(input), Use::Plain(self.w), dims);
-        out
-    }
-
     /// Adds `inputᵀ·g_out` and `Σ_rows g_out` to `grad` (`[∂w, ∂b]`).
     fn add_grads(&self, input: &[f32], g_out: &[f32], grad: &mut [Vec<f32>; 2]) {
         let (d_in, d_out) = (self.d_in(), self.d_out());
@@ -69,17 +44,6 @@ impl Dense<'_> {
     }
 }
 
-/// What a residual block's backward pass needs from its forward pass.
-struct BlockCache {
-    /// The block's input `h`.
-    input: Vec<f32>,
-    /// `r = silu(a₁)` and `silu'(a₁)`.
-    r: Vec<f32>,
-    r_slope: Vec<f32>,
-    /// `silu'(u)`, `u = h + ½(r·W₂ + b₂)`.
-    u_slope: Vec<f32>,
-}
-
 /// Adds the gradient of `scale·Σ (pred − y)²` to `grads`, one `[∂w, ∂b]` per layer in the
 /// order of `layers`: the input layer, each block's two, the output layer.
 ///
@@ -92,57 +56,41 @@ pub(crate) fn squared_error_grads(
     scale: f32,
     grads: &mut [[Vec<f32>; 2]],
 ) {
-    let batch = y.len();
-    let depth = (layers.len() - 2) / 2;
-    assert!(layers.len() == 2 + 2 * depth && grads.len() == layers.len());
+    let depth = depth(layers);
+    assert_eq!(grads.len(), layers.len());
     let (input, output) = (&layers[0], &layers[1 + 2 * depth]);
-    // Forward.
-    let (mut h, h0_slope) = silu_and_slope(&input.apply(x, batch));
-    let mut blocks = Vec::with_capacity(depth);
-    for k in 0..depth {
-        let (fc1, fc2) = (&layers[1 + 2 * k], &layers[2 + 2 * k]);
-        let (r, r_slope) = silu_and_slope(&fc1.apply(&h, batch));
-        let mut u = fc2.apply(&r, batch);
-        for (u, &h) in u.iter_mut().zip(&h) {
-            *u = h + 0.5 * *u;
-        }
-        let (next, u_slope) = silu_and_slope(&u);
-        let input = std::mem::replace(&mut h, next);
-        blocks.push(BlockCache {
-            input,
-            r,
-            r_slope,
-            u_slope,
-        });
-    }
-    let pred = output.apply(&h, batch);
-    // Backward.
+    let mut tape = Tape::default();
+    let mut pred = vec![0.0f32; y.len()];
+    forward(x, layers, &mut tape, &mut Scratch::default(), &mut pred);
+    // The tape holds h₀, then per block k its r (at 2k + 1) and its output h (at 2k + 2); the
+    // input of block k is the h before it (at 2k).
+    let Tape { outputs, slopes } = &tape;
     let g_pred: Vec<f32> = pred
         .iter()
         .zip(y)
         .map(|(p, y)| 2.0 * scale * (p - y))
         .collect();
-    output.add_grads(&h, &g_pred, &mut grads[1 + 2 * depth]);
+    output.add_grads(&outputs[2 * depth], &g_pred, &mut grads[1 + 2 * depth]);
     let mut g_h = output.input_grad(&g_pred);
-    for (k, cache) in blocks.iter().enumerate().rev() {
+    for k in (0..depth).rev() {
         let (fc1, fc2) = (&layers[1 + 2 * k], &layers[2 + 2 * k]);
         // Through h ← silu(u): ∂u; the residual passes ∂u to the block's input unchanged.
-        for (g, &d) in g_h.iter_mut().zip(&cache.u_slope) {
+        for (g, &d) in g_h.iter_mut().zip(&slopes[2 * k + 2]) {
             *g *= d;
         }
         let g_t: Vec<f32> = g_h.iter().map(|g| 0.5 * g).collect();
-        fc2.add_grads(&cache.r, &g_t, &mut grads[2 + 2 * k]);
+        fc2.add_grads(&outputs[2 * k + 1], &g_t, &mut grads[2 + 2 * k]);
         let mut g_a1 = fc2.input_grad(&g_t);
-        for (g, &d) in g_a1.iter_mut().zip(&cache.r_slope) {
+        for (g, &d) in g_a1.iter_mut().zip(&slopes[2 * k + 1]) {
             *g *= d;
         }
-        fc1.add_grads(&cache.input, &g_a1, &mut grads[1 + 2 * k]);
+        fc1.add_grads(&outputs[2 * k], &g_a1, &mut grads[1 + 2 * k]);
         let g_in = fc1.input_grad(&g_a1);
         for (g, v) in g_h.iter_mut().zip(g_in) {
             *g += v;
         }
     }
-    for (g, &d) in g_h.iter_mut().zip(&h0_slope) {
+    for (g, &d) in g_h.iter_mut().zip(&slopes[0]) {
         *g *= d;
     }
     input.add_grads(x, &g_h, &mut grads[0]);

@@ -5,23 +5,20 @@
 //! every batch. Through burn's ops each draw costs a noise tensor, two element-wise ops to turn
 //! it into weights, a matrix product into a fresh allocation and an activation read back and
 //! uploaded again. Here each draw's weights are written straight from the sampler into one
-//! reused buffer, `w = mu + sigma·eps`, the product accumulates onto the drawn biases (`gemm`,
-//! the kernel burn's flex backend calls too) and SiLU runs in place with the vectorised
-//! exponential. The estimators are the same as the burn pass; only the order in which the
-//! normals are consumed differs (draw by draw here, layer by layer there).
+//! reused buffer, `w = mu + sigma·eps`, and the network (`host_network.rs`) runs on plain
+//! slices: the products through `matmul.rs`, SiLU in place with the vectorised exponential.
+//! The estimators are the same as the burn pass; only the order in which the normals are
+//! consumed differs (draw by draw here, layer by layer there).
 
 use burn::tensor::Tensor;
 
-use crate::activation::silu_in_place;
 use crate::bayes_linear::Gaussians;
-use crate::matmul::{matmul, Use};
+use crate::host_network::{forward, Dense, Nothing, Scratch};
 use crate::normals::Normals;
 
 /// One layer's posterior on the host: row-major `[in, out]` weights and `[out]` biases.
 #[derive(Clone, Debug)]
 struct HostLayer {
-    d_in: usize,
-    d_out: usize,
     w_mu: Vec<f32>,
     w_sigma: Vec<f32>,
     b_mu: Vec<f32>,
@@ -36,10 +33,7 @@ fn host_values(t: &Tensor<2>) -> Vec<f32> {
 
 impl HostLayer {
     fn new(g: &Gaussians) -> Self {
-        let [d_in, d_out] = g.w_mu.dims();
         Self {
-            d_in,
-            d_out,
             w_mu: host_values(&g.w_mu),
             w_sigma: host_values(&g.w_sigma),
             b_mu: host_values(&g.b_mu),
@@ -47,29 +41,16 @@ impl HostLayer {
         }
     }
 
-    /// `out [batch, out] = x [batch, in] · w + b` for one fresh draw of `w` and `b`, taken from
-    /// `noise` weights first (row-major), then biases. `w` is scratch space.
-    fn apply(&self, x: &[f32], noise: &mut Normals, w: &mut Vec<f32>, out: &mut [f32]) {
-        let batch = x.len() / self.d_in;
-        w.resize(self.d_in * self.d_out, 0.0);
+    /// A fresh draw of the weights, then the biases, into `[w, b]`.
+    fn draw(&self, noise: &mut Normals, [w, b]: &mut [Vec<f32>; 2]) {
         draw(&self.w_mu, &self.w_sigma, noise, w);
-        let (b, rows) = out.split_at_mut(self.d_out);
         draw(&self.b_mu, &self.b_sigma, noise, b);
-        for row in rows.chunks_exact_mut(self.d_out) {
-            row.copy_from_slice(b);
-        }
-        matmul(
-            out,
-            true,
-            Use::Plain(x),
-            Use::Plain(w),
-            (batch, self.d_in, self.d_out),
-        );
     }
 }
 
 /// `out = mu + sigma·eps`, `eps` fresh standard normals.
-fn draw(mu: &[f32], sigma: &[f32], noise: &mut Normals, out: &mut [f32]) {
+fn draw(mu: &[f32], sigma: &[f32], noise: &mut Normals, out: &mut Vec<f32>) {
+    out.resize(mu.len(), 0.0);
     noise.fill(out);
     for ((o, &m), &s) in out.iter_mut().zip(mu).zip(sigma) {
         *o = m + s * *o;
@@ -80,50 +61,35 @@ fn draw(mu: &[f32], sigma: &[f32], noise: &mut Normals, out: &mut [f32]) {
 /// then sampled pass after pass without touching burn.
 #[derive(Clone, Debug)]
 pub struct HostPosterior {
-    input: HostLayer,
-    blocks: Vec<[HostLayer; 2]>,
-    output: HostLayer,
+    /// The input layer, each block's two, the output layer.
+    layers: Vec<HostLayer>,
 }
 
 impl HostPosterior {
     /// The host copy of a posterior given layer by layer.
     pub(crate) fn new(input: &Gaussians, blocks: &[[Gaussians; 2]], output: &Gaussians) -> Self {
-        Self {
-            input: HostLayer::new(input),
-            blocks: blocks
-                .iter()
-                .map(|[a, b]| [HostLayer::new(a), HostLayer::new(b)])
-                .collect(),
-            output: HostLayer::new(output),
-        }
+        let layers = std::iter::once(input)
+            .chain(blocks.iter().flatten())
+            .chain(std::iter::once(output))
+            .map(HostLayer::new)
+            .collect();
+        Self { layers }
     }
 
     /// `samples` passes at the inputs `x` (row-major `[batch, 9]`), each with its own draw of
     /// every weight; the outputs row-major `[samples, batch]`. Draw after draw, each takes its
-    /// normals layer by layer from `noise`.
+    /// normals layer by layer (weights, then biases) from `noise`.
     pub fn forward(&self, x: &[f32], samples: usize, noise: &mut Normals) -> Vec<f32> {
-        let batch = x.len() / self.input.d_in;
-        let width = self.input.d_out;
-        let mut w = Vec::new();
-        let (mut h, mut r, mut t) = (
-            vec![0.0f32; batch * width],
-            vec![0.0f32; batch * width],
-            vec![0.0f32; batch * width],
-        );
+        let batch = x.len() / (self.layers[0].w_mu.len() / self.layers[0].b_mu.len());
+        let mut drawn = vec![[Vec::new(), Vec::new()]; self.layers.len()];
+        let mut scratch = Scratch::default();
         let mut out = vec![0.0f32; samples * batch];
         for y in out.chunks_exact_mut(batch) {
-            self.input.apply(x, noise, &mut w, &mut h);
-            silu_in_place(&mut h);
-            for [fc1, fc2] in &self.blocks {
-                fc1.apply(&h, noise, &mut w, &mut r);
-                silu_in_place(&mut r);
-                fc2.apply(&r, noise, &mut w, &mut t);
-                for (hv, &tv) in h.iter_mut().zip(&t) {
-                    *hv += 0.5 * tv;
-                }
-                silu_in_place(&mut h);
+            for (layer, wb) in self.layers.iter().zip(&mut drawn) {
+                layer.draw(noise, wb);
             }
-            self.output.apply(&h, noise, &mut w, y);
+            let dense: Vec<Dense> = drawn.iter().map(|[w, b]| Dense { w, b }).collect();
+            forward(x, &dense, &mut Nothing, &mut scratch, y);
         }
         out
     }

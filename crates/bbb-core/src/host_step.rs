@@ -20,8 +20,9 @@
 use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::activation::exp;
-use crate::backprop::{squared_error_grads, Dense};
+use crate::backprop::squared_error_grads;
 use crate::elbo::ElboSettings;
+use crate::host_network::Dense;
 use crate::model::Regressor;
 use crate::normals::{ln, Normals};
 use crate::simd::widest_simd;
@@ -237,7 +238,9 @@ fn softplus_loop(rho: &[f32], sigma: &mut [f32], slope: &mut [f32]) {
         // log1p(e) = ln(u)·e/(u − 1): the rounding of 1 + e cancels (exact where u = 1).
         let du = u - 1.0;
         let log1p = if du == 0.0 { e } else { ln(u) * (e / du) };
-        *s = r.max(0.0) + log1p;
+        // A select, not `f32::max`: its NaN rule keeps the browser build from vectorising
+        // the loop (one library call per lane), and ρ is never NaN here.
+        *s = if r > 0.0 { r } else { 0.0 } + log1p;
         let inv = 1.0 / u;
         *d = if r >= 0.0 { inv } else { e * inv };
     }

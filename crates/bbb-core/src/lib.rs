@@ -18,6 +18,7 @@ pub mod export;
 pub mod functions;
 pub mod gp;
 pub mod gp_view;
+mod host_network;
 pub mod host_pass;
 pub mod host_step;
 pub mod matmul;

@@ -49,7 +49,8 @@ pub fn silu<const D: usize>(x: Tensor<D>) -> Tensor<D> {
 /// layer `i` (0 the input layer, then each block's fc1 and fc2, the output layer last) to `h`,
 /// whatever its weights are (the means, fresh draws, or drawn leaves to differentiate). On the
 /// CPU backends SiLU takes its exponential on the host ([`silu_tracked_host`]); on a GPU it
-/// is [`silu`] in burn's ops.
+/// is [`silu`] in burn's ops. The passes on plain host slices (the CPU backends' evaluations
+/// and training step) have their one copy in `host_network.rs`, held to this one by tests.
 ///
 /// # Shapes
 /// - x: `[.., batch, 9]` → `[.., batch, 1]`
