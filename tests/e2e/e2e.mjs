@@ -812,6 +812,26 @@ function observeLongTasks(page) {
   });
 }
 
+// Records every element added straight to <body> from the page's first script on. plotters'
+// own text measurement in a browser adds (and removes) one per measured label, each forcing a
+// layout of the whole page; the page's canvases measure text themselves, so a run adds none.
+function observeBodyChildren(page) {
+  return page.addInitScript(() => {
+    window.bodyChildren = [];
+    new MutationObserver((records) => {
+      for (const r of records) {
+        if (r.target !== document.body) continue;
+        for (const n of r.addedNodes) if (n.nodeType === 1) window.bodyChildren.push([performance.now(), n.tagName]);
+      }
+    }).observe(document, { childList: true, subtree: true });
+  });
+}
+
+// The tags of the elements added to <body> at or after `t0`.
+function bodyChildrenSince(page, t0) {
+  return page.evaluate((from) => window.bodyChildren.filter(([t]) => t >= from).map(([, tag]) => tag), t0);
+}
+
 // The durations of the long tasks that started at or after `t0` (the page's clock).
 function longTasksSince(page, t0) {
   return page.evaluate((from) => window.longTasks.filter(([t]) => t >= from).map(([, d]) => d), t0);
@@ -841,6 +861,7 @@ async function liveFiguresCost(browser, server) {
   for (const kind of ["still", "live", "alone", "still", "live", "alone"]) {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await observeLongTasks(page);
+    await observeBodyChildren(page);
     await page.goto(`${server.url}#preset=quick&backend=cpu&${runs[kind]}`);
     await waitStatus(page, "ready", 60_000);
     if (kind !== "alone") {
@@ -857,6 +878,8 @@ async function liveFiguresCost(browser, server) {
     const tasks = await longTasksSince(page, start);
     longTasks[kind].push(`${tasks.length} (longest ${Math.max(0, ...tasks).toFixed(0)} ms)`);
     if (kind === "live") {
+      const added = await bodyChildrenSince(page, start);
+      check(added.length === 0, `a run with live figures added ${added.length} elements to the page (${[...new Set(added)].join(", ") || "none"}): text measured through the page's layout?`);
       costs = await page.locator('[data-testid="costs"] tr').evaluateAll((rows) =>
         rows.map((r) => `${r.dataset.name} ${Number(r.dataset.mean).toFixed(1)} ms`));
     }

@@ -4,6 +4,15 @@
 const fmt = (v, digits = 4) => (v === null || v === undefined ? "—" : Number(v).toFixed(digits));
 const $ = (id) => document.getElementById(id);
 const byTest = (id) => document.querySelector(`[data-testid="${id}"]`);
+// Writes text only when it changes: an unchanged write still invalidates the page's layout, and
+// the metrics and progress are rewritten every epoch while most of their numbers stand still.
+const setText = (el, text) => {
+  if (el.textContent !== text) el.textContent = text;
+};
+const setData = (el, key, value) => {
+  const v = String(value);
+  if (el.dataset[key] !== v) el.dataset[key] = v;
+};
 
 export class Views {
   constructor(wasm) {
@@ -178,29 +187,29 @@ export class Views {
     const bar = byTest("progress");
     bar.firstElementChild.style.transform = `scaleX(${pct / 100})`;
     bar.setAttribute("aria-valuenow", String(pct));
-    byTest("epoch").textContent = String(p.epoch);
-    $("total-epochs").textContent = String(p.totalEpochs);
-    $("stage").textContent = p.done ? "finished" : `${p.stage} · ${p.phase}`;
-    $("elapsed").textContent = `${elapsed.toFixed(1)} s`;
-    $("eta").textContent = p.done ? "0 s" : eta === null ? "—" : `${Math.ceil(eta)} s`;
+    setText(byTest("epoch"), String(p.epoch));
+    setText($("total-epochs"), String(p.totalEpochs));
+    setText($("stage"), p.done ? "finished" : `${p.stage} · ${p.phase}`);
+    setText($("elapsed"), `${elapsed.toFixed(1)} s`);
+    setText($("eta"), p.done ? "0 s" : eta === null ? "—" : `${Math.ceil(eta)} s`);
   }
 
   showMetrics(m) {
     // Each cell keeps the full number in data-value (for a copy, a tooltip and the tests).
     const show = (el, v, digits) => {
-      el.textContent = fmt(v, digits);
-      el.dataset.value = v ?? "";
-      el.title = v ?? "";
+      setText(el, fmt(v, digits));
+      setData(el, "value", v ?? "");
+      if (el.title !== String(v ?? "")) el.title = v ?? "";
     };
     show(byTest("metric-best-val-rmse"), m.bestValRmse);
-    $("best-epoch").textContent = m.bestEpoch ?? "—";
+    setText($("best-epoch"), String(m.bestEpoch ?? "—"));
     show(byTest("metric-test-rmse"), m.testRmse);
     show(byTest("metric-test-nll"), m.testNll);
     show(byTest("metric-test-kl"), m.testKl, 1);
     show(byTest("metric-test-elbo"), m.testElbo);
     show(byTest("metric-delta"), m.emaElboDelta);
     show(byTest("metric-ratio"), m.emaRatio, 3);
-    $("ratio-threshold").textContent = String(m.ratioThreshold);
+    setText($("ratio-threshold"), String(m.ratioThreshold));
     const pct = (v) => (v === null ? "—" : `${Math.round(100 * v)} %`);
     const text = {
       // Two significant figures: a few dozen draws fix no more.
@@ -232,11 +241,11 @@ export class Views {
     };
     for (const [id, value] of Object.entries(text)) {
       const el = byTest(id);
-      el.textContent = value;
-      if (id in raw) el.dataset.value = raw[id] ?? "";
+      setText(el, String(value));
+      if (id in raw) setData(el, "value", raw[id] ?? "");
     }
     const d = byTest("diagnostics");
-    d.textContent = m.diagnostics ?? "—";
-    d.dataset.verdict = m.diagnostics ?? "";
+    setText(d, m.diagnostics ?? "—");
+    setData(d, "verdict", m.diagnostics ?? "");
   }
 }

@@ -8,7 +8,8 @@ use plotters::prelude::*;
 use plotters::style::RGBColor;
 
 use crate::style::{
-    clip_line, legend, range, scatter, xy_chart, PlotError, Scale, XyChart, BROWN, GREEN, PURPLE,
+    clip_line, line_mark, range, scatter, xy_chart, Corner, Legend, PlotError, Scale, XyChart,
+    BROWN, GREEN, PURPLE,
 };
 
 /// Draws prior and initial-posterior functions over the training data (left), and the prior
@@ -31,28 +32,15 @@ where
     let ys = (lo - pad, hi + pad);
     let xs = (b.x[0], b.x[b.x.len() - 1]);
     let mut chart = xy_chart(&left, "Before training, on the data's scale", xs, ys, s)?;
-    train_points(&mut chart, data, s)?;
+    let mut legend = Legend::default();
+    train_points(&mut chart, &mut legend, data, s)?;
     let prior_label = format!("Prior functions (spread ±{})", short(b.prior.spread));
-    lines(
-        &mut chart,
-        &b.x,
-        &b.prior.shown,
-        PURPLE,
-        &prior_label,
-        ys,
-        s,
-    )?;
+    let prior = lines(&mut chart, &b.x, &b.prior.shown, PURPLE, ys, s)?;
+    legend.add(prior_label, line_mark(prior));
     let initial_label = format!("Initial posterior (spread ±{})", short(b.initial.spread));
-    lines(
-        &mut chart,
-        &b.x,
-        &b.initial.shown,
-        BROWN,
-        &initial_label,
-        ys,
-        s,
-    )?;
-    legend(&mut chart, s, SeriesLabelPosition::UpperLeft, 12.0)?;
+    let initial = lines(&mut chart, &b.x, &b.initial.shown, BROWN, ys, s)?;
+    legend.add(initial_label, line_mark(initial));
+    legend.draw(&chart, s, Corner::UpperLeft, 12.0)?;
 
     let wide = range(b.prior.shown.iter().flatten().copied().chain([lo, hi]));
     let mut chart = xy_chart(
@@ -62,16 +50,9 @@ where
         wide,
         s,
     )?;
-    train_points(&mut chart, data, s)?;
-    lines(
-        &mut chart,
-        &b.x,
-        &b.prior.shown,
-        PURPLE,
-        "Prior functions",
-        wide,
-        s,
-    )?;
+    // No legend on this side: the left one names everything.
+    train_points(&mut chart, &mut Legend::default(), data, s)?;
+    lines(&mut chart, &b.x, &b.prior.shown, PURPLE, wide, s)?;
     area.present()?;
     Ok(())
 }
@@ -79,6 +60,7 @@ where
 /// The training points, faint, for scale.
 fn train_points<'a, DB: DrawingBackend + 'a>(
     chart: &mut XyChart<'a, DB>,
+    legend: &mut Legend<'a, DB>,
     data: &Dataset,
     s: Scale,
 ) -> Result<(), PlotError>
@@ -86,36 +68,30 @@ where
     DB::ErrorType: 'static,
 {
     let points = (&data.train.x[..], &data.train.y[..]);
-    scatter(chart, points, GREEN, 0.3, s.px(2.2), "Train (noisy)")
+    let style = (GREEN, 0.3, s.px(2.2));
+    scatter(chart, legend, points, style, "Train (noisy)")
 }
 
-/// Each function as a line (cut at the chart's edges), labelled once.
+/// Each function as a line (cut at the chart's edges); returns the lines' style.
 fn lines<'a, DB: DrawingBackend + 'a>(
     chart: &mut XyChart<'a, DB>,
     x: &[f64],
     functions: &[Vec<f64>],
     color: RGBColor,
-    label: &str,
     ys: (f64, f64),
     s: Scale,
-) -> Result<(), PlotError>
+) -> Result<ShapeStyle, PlotError>
 where
     DB::ErrorType: 'static,
 {
     let style = color.stroke_width(s.px(1.5));
-    let mut first = true;
     for f in functions {
         let points: Vec<(f64, f64)> = x.iter().copied().zip(f.iter().copied()).collect();
         for run in clip_line(&points, ys) {
-            let series = chart.draw_series(LineSeries::new(run, style))?;
-            if std::mem::take(&mut first) {
-                series
-                    .label(label)
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], style));
-            }
+            chart.draw_series(LineSeries::new(run, style))?;
         }
     }
-    Ok(())
+    Ok(style)
 }
 
 /// A spread in two significant figures (a few dozen draws fix no more), without an exponent.

@@ -7,7 +7,7 @@ use bbb_core::Calibration;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::style::{PlotError, Scale, BLUE, GRAY, PURPLE};
+use crate::style::{line_mark, Corner, Legend, PlotError, Scale, BLUE, GRAY, PURPLE};
 
 /// Draws observed against nominal coverage for both bands, with the NLL and CRPS.
 pub fn draw_calibration<DB: DrawingBackend>(
@@ -40,15 +40,14 @@ where
         .label_style(("sans-serif", s.font(12.0)))
         .light_line_style(WHITE.mix(0.0))
         .draw()?;
-    chart
-        .draw_series(DashedLineSeries::new(
-            vec![(0.4, 0.4), (1.0, 1.0)],
-            s.px(6.0),
-            s.px(4.0),
-            GRAY.stroke_width(s.px(1.0)),
-        ))?
-        .label("Perfectly calibrated")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], GRAY.stroke_width(1)));
+    let mut legend = Legend::default();
+    chart.draw_series(DashedLineSeries::new(
+        vec![(0.4, 0.4), (1.0, 1.0)],
+        s.px(6.0),
+        s.px(4.0),
+        GRAY.stroke_width(s.px(1.0)),
+    ))?;
+    legend.add("Perfectly calibrated", line_mark(GRAY.stroke_width(1)));
     if let Some(c) = c {
         for (observed, color, label) in [
             (c.weights, BLUE, "Weights only"),
@@ -56,10 +55,8 @@ where
         ] {
             let points: Vec<(f64, f64)> = LEVELS.iter().copied().zip(observed).collect();
             let style = color.stroke_width(s.px(2.0));
-            chart
-                .draw_series(LineSeries::new(points.clone(), style))?
-                .label(label)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], style));
+            chart.draw_series(LineSeries::new(points.clone(), style))?;
+            legend.add(label, line_mark(style));
             chart.draw_series(
                 points
                     .into_iter()
@@ -67,12 +64,7 @@ where
             )?;
         }
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .label_font(("sans-serif", s.font(12.0)))
-        .background_style(WHITE.mix(0.8))
-        .draw()?;
+    legend.draw(&chart, s, Corner::UpperLeft, 12.0)?;
     area.present()?;
     Ok(())
 }

@@ -7,7 +7,8 @@ use plotters::prelude::*;
 use plotters::style::RGBColor;
 
 use crate::style::{
-    legend, range, PlotError, Scale, BLUE, BROWN, GRAY, GREEN, OLIVE, ORANGE, PURPLE, RED,
+    line_mark, range, Corner, Legend, PlotError, Scale, BLUE, BROWN, GRAY, GREEN, OLIVE, ORANGE,
+    PURPLE, RED,
 };
 
 struct Series<'a> {
@@ -160,6 +161,7 @@ where
         .bold_line_style(GRAY.mix(0.15))
         .draw()?;
     let width = s.px(1.6);
+    let mut legend = Legend::default();
     for ser in &series {
         let style = if ser.faint {
             ser.color.mix(0.3).stroke_width(width)
@@ -167,11 +169,8 @@ where
             ser.color.stroke_width(width)
         };
         let points = epochs.iter().zip(&ser.values).map(|(&x, &v)| (x, map(v)));
-        let legend_style = style;
-        chart
-            .draw_series(LineSeries::new(points, style))?
-            .label(ser.label)
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], legend_style));
+        chart.draw_series(LineSeries::new(points, style))?;
+        legend.add(ser.label, line_mark(style));
     }
     if warmup_epochs > 0 {
         let x = warmup_epochs as f64;
@@ -182,6 +181,6 @@ where
             GRAY.stroke_width(s.px(1.0)),
         ))?;
     }
-    legend(&mut chart, s, SeriesLabelPosition::UpperRight, 10.0)?;
+    legend.draw(&chart, s, Corner::UpperRight, 10.0)?;
     Ok(())
 }

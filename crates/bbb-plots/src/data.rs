@@ -4,7 +4,9 @@ use bbb_core::data::{linspace, target_fn, Dataset};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::style::{legend, range, scatter, xy_chart, Frame, PlotError, Scale, BLUE, ORANGE};
+use crate::style::{
+    line_mark, range, scatter, xy_chart, Corner, Frame, Legend, PlotError, Scale, BLUE, ORANGE,
+};
 
 /// Draws the train / val points (the last `added` training points ringed: a person placed
 /// them) and the noise-free function; returns where the chart lies, for turning clicks into
@@ -38,47 +40,42 @@ where
     };
     let mut chart = xy_chart(area, title, data.view, y_range, s)?;
     let r = s.px(2.5);
+    let mut legend = Legend::default();
+    let train = (&data.train.x[..], &data.train.y[..]);
     scatter(
         &mut chart,
-        (&data.train.x, &data.train.y),
-        BLUE,
-        0.45,
-        r,
+        &mut legend,
+        train,
+        (BLUE, 0.45, r),
         "Train (noisy)",
     )?;
+    let val = (&data.val.x[..], &data.val.y[..]);
     scatter(
         &mut chart,
-        (&data.val.x, &data.val.y),
-        ORANGE,
-        0.45,
-        r,
+        &mut legend,
+        val,
+        (ORANGE, 0.45, r),
         "Validation (noisy)",
     )?;
     let first_added = data.train.len() - added.min(data.train.len());
     if added > 0 {
         let ring = BLACK.stroke_width(s.px(1.5));
-        chart
-            .draw_series(
-                data.train.x[first_added..]
-                    .iter()
-                    .zip(&data.train.y[first_added..])
-                    .map(|(&x, &y)| Circle::new((x, y), s.px(5.0), ring)),
-            )?
-            .label("Your points")
-            .legend(move |(x, y)| Circle::new((x, y), 5, ring));
+        chart.draw_series(
+            data.train.x[first_added..]
+                .iter()
+                .zip(&data.train.y[first_added..])
+                .map(|(&x, &y)| Circle::new((x, y), s.px(5.0), ring)),
+        )?;
+        legend.add("Your points", move |(x, y)| Circle::new((x, y), 5, ring));
     }
     if data.has_truth {
-        chart
-            .draw_series(LineSeries::new(
-                grid.iter().zip(&shown_truth).map(|(&x, &y)| (x, y)),
-                BLACK.stroke_width(s.px(2.0)),
-            ))?
-            .label("True function")
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 16, y)], BLACK.stroke_width(2))
-            });
+        chart.draw_series(LineSeries::new(
+            grid.iter().zip(&shown_truth).map(|(&x, &y)| (x, y)),
+            BLACK.stroke_width(s.px(2.0)),
+        ))?;
+        legend.add("True function", line_mark(BLACK.stroke_width(2)));
     }
-    legend(&mut chart, s, SeriesLabelPosition::UpperLeft, 12.0)?;
+    legend.draw(&chart, s, Corner::UpperLeft, 12.0)?;
     let frame = Frame::of(&chart, data.view, y_range);
     area.present()?;
     Ok(frame)

@@ -10,8 +10,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use crate::style::{
-    band_outline, clip_line, legend, range, scatter, xy_chart, PlotError, Scale, BAND_OPACITY,
-    BLUE, GREEN, ORANGE, PURPLE, RED, TEAL,
+    band_outline, clip_line, line_mark, range, scatter, xy_chart, Corner, Legend, PlotError, Scale,
+    BAND_OPACITY, BLUE, GREEN, ORANGE, PURPLE, RED, TEAL,
 };
 
 /// Draws the predictive bands, sampled networks and mean over the data, and the outline of a
@@ -39,20 +39,21 @@ where
     let (total_upper, total_lower) = (clamp(&p.total_upper), clamp(&p.total_lower));
     let mut chart = xy_chart(area, "Posterior predictive", data.view, (y0, y1), s)?;
     let r = s.px(2.2);
+    let mut legend = Legend::default();
+    let train = (&data.train.x[..], &data.train.y[..]);
     scatter(
         &mut chart,
-        (&data.train.x, &data.train.y),
-        GREEN,
-        0.3,
-        r,
+        &mut legend,
+        train,
+        (GREEN, 0.3, r),
         "Train (noisy)",
     )?;
+    let test = (&data.test.x[..], &data.test.y[..]);
     scatter(
         &mut chart,
-        (&data.test.x, &data.test.y),
-        ORANGE,
-        0.35,
-        r,
+        &mut legend,
+        test,
+        (ORANGE, 0.35, r),
         "Test (noisy)",
     )?;
     if !p.x.is_empty() {
@@ -63,39 +64,36 @@ where
             band_outline(&p.x, &total_upper, &upper),
             band_outline(&p.x, &lower, &total_lower),
         ];
-        chart
-            .draw_series(strips.into_iter().map(|s| Polygon::new(s, noise)))?
-            .label("95% band, weights + noise")
-            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], noise));
+        chart.draw_series(strips.into_iter().map(|s| Polygon::new(s, noise)))?;
+        legend.add("95% band, weights + noise", move |(x, y)| {
+            Rectangle::new([(x, y - 5), (x + 16, y + 5)], noise)
+        });
         let weights = BLUE.mix(BAND_OPACITY).filled();
-        chart
-            .draw_series(std::iter::once(Polygon::new(
-                band_outline(&p.x, &upper, &lower),
-                weights,
-            )))?
-            .label("95% band, weights only")
-            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], weights));
+        chart.draw_series(std::iter::once(Polygon::new(
+            band_outline(&p.x, &upper, &lower),
+            weights,
+        )))?;
+        legend.add("95% band, weights only", move |(x, y)| {
+            Rectangle::new([(x, y - 5), (x + 16, y + 5)], weights)
+        });
         let thin = TEAL.mix(0.5).stroke_width(s.px(1.0));
-        for (i, d) in p.draws.iter().enumerate() {
+        for d in &p.draws {
             let line: Vec<(f64, f64)> = p.x.iter().copied().zip(d.iter().copied()).collect();
             let runs = clip_line(&line, (y0, y1));
-            let series = chart.draw_series(runs.into_iter().map(|r| PathElement::new(r, thin)))?;
-            if i == 0 {
-                series
-                    .label(format!("{} sampled networks", p.draws.len()))
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], thin));
-            }
+            chart.draw_series(runs.into_iter().map(|r| PathElement::new(r, thin)))?;
+        }
+        if !p.draws.is_empty() {
+            legend.add(
+                format!("{} sampled networks", p.draws.len()),
+                line_mark(thin),
+            );
         }
         if !p.truth.is_empty() {
-            chart
-                .draw_series(LineSeries::new(
-                    p.x.iter().zip(&p.truth).map(|(&x, &y)| (x, y)),
-                    BLACK.stroke_width(s.px(2.0)),
-                ))?
-                .label("True function")
-                .legend(|(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 16, y)], BLACK.stroke_width(2))
-                });
+            chart.draw_series(LineSeries::new(
+                p.x.iter().zip(&p.truth).map(|(&x, &y)| (x, y)),
+                BLACK.stroke_width(s.px(2.0)),
+            ))?;
+            legend.add("True function", line_mark(BLACK.stroke_width(2)));
         }
     }
     if let Some(gp) = gp {
@@ -109,24 +107,20 @@ where
             .iter()
             .flat_map(|l| clip_line(l, (y0, y1)))
             .collect();
-        chart
-            .draw_series(runs.into_iter().map(|r| PathElement::new(r, edge)))?
-            .label("95% band of f, Gaussian process")
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], edge));
+        chart.draw_series(runs.into_iter().map(|r| PathElement::new(r, edge)))?;
+        legend.add("95% band of f, Gaussian process", line_mark(edge));
     }
     // The network's mean last, on top of the Gaussian process's outline.
     if !p.x.is_empty() {
         let mean: Vec<(f64, f64)> = p.x.iter().copied().zip(p.mean.iter().copied()).collect();
-        chart
-            .draw_series(
-                clip_line(&mean, (y0, y1))
-                    .into_iter()
-                    .map(|r| PathElement::new(r, BLUE.stroke_width(s.px(2.0)))),
-            )?
-            .label("Predictive mean")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLUE.stroke_width(2)));
+        chart.draw_series(
+            clip_line(&mean, (y0, y1))
+                .into_iter()
+                .map(|r| PathElement::new(r, BLUE.stroke_width(s.px(2.0)))),
+        )?;
+        legend.add("Predictive mean", line_mark(BLUE.stroke_width(2)));
     }
-    legend(&mut chart, s, SeriesLabelPosition::UpperLeft, 12.0)?;
+    legend.draw(&chart, s, Corner::UpperLeft, 12.0)?;
     area.present()?;
     Ok(())
 }

@@ -2,7 +2,9 @@
 
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
+use plotters::element::{DynElement, IntoDynElement};
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::RGBColor;
 
 /// A drawing failed; the message says why.
@@ -205,43 +207,118 @@ pub fn clip_line(points: &[(f64, f64)], (y0, y1): (f64, f64)) -> Vec<Vec<(f64, f
 /// Noisy points as filled circles, faint in the plot and solid in the legend.
 pub fn scatter<'a, DB: DrawingBackend + 'a>(
     chart: &mut XyChart<'a, DB>,
+    legend: &mut Legend<'a, DB>,
     (xs, ys): (&[f64], &[f64]),
-    color: RGBColor,
-    opacity: f64,
-    radius: u32,
+    style: (RGBColor, f64, u32),
     label: &str,
 ) -> Result<(), PlotError>
 where
     DB::ErrorType: 'static,
 {
+    let (color, opacity, radius) = style;
     let points = xs
         .iter()
         .zip(ys)
         .map(|(&x, &y)| Circle::new((x, y), radius, color.mix(opacity).filled()));
-    chart
-        .draw_series(points)?
-        .label(label)
-        .legend(move |(x, y)| Circle::new((x, y), radius, color.filled()));
+    chart.draw_series(points)?;
+    legend.add(label, move |(x, y)| {
+        Circle::new((x, y), radius, color.filled())
+    });
     Ok(())
 }
 
-/// The legend box in a corner of the chart, labels at `font_px` (before scaling).
-pub fn legend<'a, DB: DrawingBackend + 'a>(
-    chart: &mut XyChart<'a, DB>,
-    s: Scale,
-    corner: SeriesLabelPosition,
-    font_px: f64,
-) -> Result<(), PlotError>
-where
-    DB::ErrorType: 'static,
-{
-    chart
-        .configure_series_labels()
-        .position(corner)
-        .label_font(("sans-serif", s.font(font_px)))
-        .background_style(WHITE.mix(0.8))
-        .draw()?;
-    Ok(())
+/// A line's mark in a legend: a short stroke in the line's style.
+pub fn line_mark(style: ShapeStyle) -> impl Fn(Coord) -> PathElement<Coord> {
+    move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], style)
+}
+
+/// A point in the backend's pixels.
+type Coord = (i32, i32);
+
+type Mark<'a, DB> = Box<dyn Fn(Coord) -> DynElement<'a, DB, Coord> + 'a>;
+
+/// Where a legend goes: an upper corner of the plotting area.
+#[derive(Clone, Copy, Debug)]
+pub enum Corner {
+    UpperLeft,
+    UpperRight,
+}
+
+/// A legend box in a corner of a chart: a mark and a label per entry, in the order added.
+///
+/// plotters has one (`configure_series_labels`), but it measures its labels through the font
+/// layer, which in a browser means a page element per label and a forced layout of the whole
+/// page (three per label per redraw). This one asks the drawing backend instead: the canvas's
+/// own text metrics in the page, the font file for PNGs.
+pub struct Legend<'a, DB: DrawingBackend> {
+    entries: Vec<(String, Mark<'a, DB>)>,
+}
+
+impl<'a, DB: DrawingBackend + 'a> Default for Legend<'a, DB> {
+    fn default() -> Self {
+        Self {
+            entries: Vec::new(),
+        }
+    }
+}
+
+impl<'a, DB: DrawingBackend + 'a> Legend<'a, DB> {
+    /// An entry: `label` beside the element `mark` draws centred on the left end of its row.
+    pub fn add<E: IntoDynElement<'a, DB, Coord>>(
+        &mut self,
+        label: impl Into<String>,
+        mark: impl Fn(Coord) -> E + 'a,
+    ) {
+        self.entries
+            .push((label.into(), Box::new(move |p| mark(p).into_dyn())));
+    }
+
+    /// Draws the box in `corner` of the chart's plotting area, labels at `font_px` (before
+    /// scaling), on a translucent white ground.
+    pub fn draw(
+        self,
+        chart: &XyChart<'a, DB>,
+        s: Scale,
+        corner: Corner,
+        font_px: f64,
+    ) -> Result<(), PlotError>
+    where
+        DB::ErrorType: 'static,
+    {
+        if self.entries.is_empty() {
+            return Ok(());
+        }
+        let area = chart.plotting_area().strip_coord_spec();
+        let font: TextStyle = ("sans-serif", s.font(font_px)).into_font().into();
+        let size = font.font.get_size();
+        let (margin, mark_width, inset) = (10, 30, 5);
+        let row = (1.25 * size).round() as i32;
+        let mut width = 0;
+        for (label, _) in &self.entries {
+            width = width.max(area.estimate_text_size(label, &font)?.0 as i32);
+        }
+        let rows = self.entries.len() as i32;
+        let (w, h) = (
+            width + mark_width + 2 * margin,
+            (rows - 1) * row + size.round() as i32 + 2 * margin,
+        );
+        let x0 = match corner {
+            Corner::UpperLeft => inset,
+            Corner::UpperRight => area.dim_in_pixel().0 as i32 - w - inset,
+        };
+        let y0 = inset;
+        area.draw(&Rectangle::new(
+            [(x0, y0), (x0 + w, y0 + h)],
+            WHITE.mix(0.8).filled(),
+        ))?;
+        let text = font.pos(Pos::new(HPos::Left, VPos::Center));
+        for (i, (label, mark)) in self.entries.iter().enumerate() {
+            let y = y0 + margin + i as i32 * row + (size / 2.0).round() as i32;
+            area.draw(&mark((x0 + margin, y)))?;
+            area.draw_text(label, &text, (x0 + margin + mark_width, y))?;
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

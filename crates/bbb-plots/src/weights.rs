@@ -7,7 +7,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::RGBColor;
 
-use crate::style::{PlotError, Scale, BLUE, BROWN, GRAY, GREEN, PURPLE};
+use crate::style::{line_mark, Corner, Legend, PlotError, Scale, BLUE, BROWN, GRAY, GREEN, PURPLE};
 
 /// A vertical marker at `log10` position `at`.
 struct Marker {
@@ -104,24 +104,18 @@ where
             color.mix(0.75).filled(),
         )
     }))?;
+    let mut legend = Legend::default();
     for m in markers {
         let style = m.color.stroke_width(s.px(2.0));
-        chart
-            .draw_series(DashedLineSeries::new(
-                vec![(m.at, 0.0), (m.at, top)],
-                s.px(6.0),
-                s.px(4.0),
-                style,
-            ))?
-            .label(m.label.clone())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], style));
+        chart.draw_series(DashedLineSeries::new(
+            vec![(m.at, 0.0), (m.at, top)],
+            s.px(6.0),
+            s.px(4.0),
+            style,
+        ))?;
+        legend.add(m.label.clone(), line_mark(style));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font(("sans-serif", s.font(11.0)))
-        .background_style(WHITE.mix(0.8))
-        .draw()?;
+    legend.draw(&chart, s, Corner::UpperRight, 11.0)?;
     Ok(())
 }
 

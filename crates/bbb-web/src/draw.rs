@@ -8,13 +8,12 @@ use bbb_core::gp_view::GpView;
 use bbb_core::{BeforeTraining, Predictive, Trainer, WeightSpace};
 use bbb_plots::Frame;
 use plotters::prelude::*;
-use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
 
-fn area(
-    canvas: HtmlCanvasElement,
-) -> Result<DrawingArea<CanvasBackend, plotters::coord::Shift>, String> {
-    CanvasBackend::with_canvas_object(canvas)
+use crate::canvas::Canvas;
+
+fn area(canvas: HtmlCanvasElement) -> Result<DrawingArea<Canvas, plotters::coord::Shift>, String> {
+    Canvas::new(canvas)
         .map(IntoDrawingArea::into_drawing_area)
         .ok_or_else(|| "this canvas has no 2D drawing context".to_string())
 }

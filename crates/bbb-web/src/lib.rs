@@ -4,6 +4,7 @@
 //! JavaScript only schedules calls and shows what comes back.
 
 mod backend;
+mod canvas;
 mod describe;
 mod draw;
 mod edit;
