@@ -844,13 +844,13 @@ async function workersAndCores(page) {
 
 async function liveFiguresCost(browser, server) {
   {
-    // Four draws per training step outweigh the evaluation: the training keeps a core.
+    // Five draws per training step outweigh the evaluation: the training keeps a core.
     const page = await browser.newPage();
-    await page.goto(`${server.url}#preset=quick&backend=cpu&train-mc=4`);
+    await page.goto(`${server.url}#preset=quick&backend=cpu&train-mc=5`);
     await waitStatus(page, "ready", 60_000);
     await page.waitForFunction(() => document.querySelector('[data-testid="workers"]').dataset.count !== "0", null, { timeout: 60_000 });
     const [used, cores] = await workersAndCores(page);
-    check(used === Math.max(1, Math.min(cores, 8) - 1), `train-mc=4: ${used} evaluation workers on ${cores} cores`);
+    check(used === Math.max(1, Math.min(cores, 8) - 1), `train-mc=5: ${used} evaluation workers on ${cores} cores`);
     await page.close();
   }
   const runs = { live: "live-views=1", still: "live-views=0", alone: "live-views=0&workers=0" };

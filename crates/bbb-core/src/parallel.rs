@@ -11,12 +11,12 @@
 /// which bounds the run, keeps a core of its own.
 ///
 /// The weights are rows through the network per epoch: `draws · (n_train + n_val)` for the
-/// evaluation, `n_train · train_mc` for the training, whose row costs about six evaluation
+/// evaluation, `n_train · train_mc` for the training, whose row costs about three evaluation
 /// rows (forward, backward and the per-weight work): one wasm thread in headless Chromium,
-/// full preset, 23 ms of training and 178 ms of evaluation (38 draws) per epoch
-/// (`bench_cpu_epoch_parts`).
+/// full preset, 8.7–9.7 ms of training (800 rows) and 131–149 ms of evaluation (38 draws of
+/// 1,000 rows) per epoch (`bench_cpu_epoch_parts`).
 pub fn evaluators_for(config: &crate::config::Config, cores: usize) -> usize {
-    const TRAINING_ROW_IN_EVALUATION_ROWS: usize = 6;
+    const TRAINING_ROW_IN_EVALUATION_ROWS: usize = 3;
     let draws = config.eval_mc_elbo + config.eval_mc_rmse;
     let evaluation = draws * (config.n_train + config.n_val);
     let training = TRAINING_ROW_IN_EVALUATION_ROWS * config.n_train * config.train_mc_samples;
@@ -101,12 +101,12 @@ mod tests {
     fn evaluators_follow_the_weight_of_the_evaluation() {
         use crate::config::Config;
         // Both presets evaluate more rows than they train (10 or 38 draws of 1,000 rows against
-        // six times 800): every core.
+        // three times 800): every core.
         for config in [Config::quick(), Config::default()] {
             assert_eq!(evaluators_for(&config, 2), 2);
             assert_eq!(evaluators_for(&config, 8), 8);
         }
-        // Two draws per point (2,000 rows) weigh less than the training (4,800): the training
+        // Two draws per point (2,000 rows) weigh less than the training (2,400): the training
         // keeps a core, and one core still gets one evaluator.
         let light = Config {
             eval_mc_elbo: 1,
@@ -115,17 +115,17 @@ mod tests {
         };
         assert_eq!(evaluators_for(&light, 8), 7);
         assert_eq!(evaluators_for(&light, 1), 1);
-        // Either side of the balance: 4 draws (4,000 rows) weigh less, 5 (5,000) more.
+        // Either side of the balance: 2 draws (2,000 rows) weigh less, 3 (3,000) more.
         let draws = |n: usize| Config {
             eval_mc_elbo: 1,
             eval_mc_rmse: n - 1,
             ..Config::quick()
         };
-        assert_eq!(evaluators_for(&draws(4), 4), 3);
-        assert_eq!(evaluators_for(&draws(5), 4), 4);
-        // Four draws per training step move the balance back.
+        assert_eq!(evaluators_for(&draws(2), 4), 3);
+        assert_eq!(evaluators_for(&draws(3), 4), 4);
+        // Five draws per training step (12,000 rows) move the balance back.
         let heavy_training = Config {
-            train_mc_samples: 4,
+            train_mc_samples: 5,
             ..Config::quick()
         };
         assert_eq!(evaluators_for(&heavy_training, 4), 3);
