@@ -7,11 +7,13 @@
 
 use burn::tensor::{Device, Tensor, TensorData};
 
+use crate::backend::on_host;
 use crate::config::Config;
 use crate::data::N_FEATURES;
 use crate::metrics::SplitMetrics;
 use crate::model::{Posterior, Regressor};
 use crate::noise::{Noise, NoiseKeys};
+use crate::normals::Normals;
 use crate::parallel::map_parallel;
 
 /// The part of an evaluation's noise key that names the split.
@@ -101,9 +103,15 @@ pub fn eval_batch(
     y_std: f64,
     noise: &mut Noise,
 ) -> EvalSums {
-    let [batch, _] = x.dims();
-    let y = y.unsqueeze::<3>(); // [1, batch, 1]
     let pred = posterior.forward_untracked(x, mc.elbo + mc.rmse, noise); // [S_e + S_r, batch, 1]
+    sums_of(pred, y, mc, y_std)
+}
+
+/// A batch's sums from its `S_e + S_r` passes `pred` (`[S_e + S_r, batch, 1]`; the ELBO's
+/// draws first) at the targets `y` (`[batch, 1]`).
+fn sums_of(pred: Tensor<3>, y: Tensor<2>, mc: McSamples, y_std: f64) -> EvalSums {
+    let [_, batch, _] = pred.dims();
+    let y = y.unsqueeze::<3>(); // [1, batch, 1]
     let pred_elbo = pred.clone().narrow(0, 0, mc.elbo);
     let nll_sum = (pred_elbo - y.clone())
         .powi_scalar(2)
@@ -279,14 +287,31 @@ impl Evaluation {
 }
 
 /// The final test of a model: each batch draws `mc` weight samples from its own keyed noise,
-/// one batch per call (the page, whose steps must stay short) or all the remaining ones at once
-/// on several threads; the batches' sums are added in batch order, so the numbers are the same
-/// either way.
+/// a piece per call (the page, whose steps must stay short) or all the remaining batches at
+/// once on several threads; the batches' sums are added in batch order, so the numbers are the
+/// same either way.
 #[derive(Clone, Debug)]
 pub struct TestScoring {
     posterior: Posterior,
     sums: Option<EvalSums>,
     scored: usize,
+    /// The batch being drawn a few passes per call (host noise on a CPU backend).
+    partial: Option<Partial>,
+}
+
+/// Passes of a test batch drawn per call on the host: a test batch has 72 of them (8 + 64),
+/// about 30 ms in the browser on this project's VM, which would make one long task.
+pub const TEST_DRAWS_PER_CALL: usize = 16;
+
+/// A test batch part-way through its passes: they continue the batch's one noise stream, draw
+/// after draw, so the outputs are the ones a single call would make.
+#[derive(Clone, Debug)]
+struct Partial {
+    normals: Box<Normals>,
+    x: Vec<f32>,
+    /// The passes so far, `[drawn, batch]` row-major.
+    pred: Vec<f32>,
+    drawn: usize,
 }
 
 impl TestScoring {
@@ -296,6 +321,7 @@ impl TestScoring {
             posterior: model.posterior(),
             sums: None,
             scored: 0,
+            partial: None,
         }
     }
 
@@ -316,12 +342,46 @@ impl TestScoring {
         eval_batch(&self.posterior, x, y, mc, y_std, &mut noise)
     }
 
-    /// Scores the next batch; true once every batch is scored.
+    /// Scores the next piece: on a CPU backend with host noise up to
+    /// [`TEST_DRAWS_PER_CALL`] passes of the current batch, otherwise a whole batch. True once
+    /// every batch is scored.
     pub fn step(&mut self, set: &EvalSet, mc: (McSamples, f64), keys: &NoiseKeys) -> bool {
         if self.scored < set.batches.len() {
-            let sums = self.score(self.scored, set, mc, keys);
-            self.sums = Some(accumulate(self.sums.take(), sums));
-            self.scored += 1;
+            let (x, y) = &set.batches[self.scored];
+            let device = x.device();
+            let noise = || keys.noise(&batch_key(0, SplitKey::Test, self.scored));
+            let sums = if !on_host(&device) || !keys.is_keyed() {
+                Some(self.score(self.scored, set, mc, keys))
+            } else {
+                let partial = self.partial.get_or_insert_with(|| Partial {
+                    normals: match noise() {
+                        Noise::Host(normals) => normals,
+                        Noise::Device => unreachable!("keyed noise is on the host"),
+                    },
+                    x: x.to_data()
+                        .try_into_vec_as::<f32>()
+                        .expect("the inputs are f32"),
+                    pred: Vec::new(),
+                    drawn: 0,
+                });
+                let draws = mc.0.elbo + mc.0.rmse;
+                let chunk = TEST_DRAWS_PER_CALL.min(draws - partial.drawn);
+                let host = self.posterior.host();
+                partial
+                    .pred
+                    .extend(host.forward(&partial.x, chunk, &mut partial.normals));
+                partial.drawn += chunk;
+                (partial.drawn == draws).then(|| {
+                    let done = self.partial.take().expect("a batch in progress");
+                    let [batch, _] = x.dims();
+                    let data = TensorData::new(done.pred, [draws, batch, 1]);
+                    sums_of(Tensor::from_data(data, &device), y.clone(), mc.0, mc.1)
+                })
+            };
+            if let Some(sums) = sums {
+                self.sums = Some(accumulate(self.sums.take(), sums));
+                self.scored += 1;
+            }
         }
         self.scored == set.batches.len()
     }
@@ -333,6 +393,7 @@ impl TestScoring {
         mc: (McSamples, f64),
         (keys, threads): (&NoiseKeys, usize),
     ) {
+        self.partial = None;
         let from = self.scored;
         let this = &*self;
         let scored = map_parallel(set.batches.len() - from, threads, |i| {
@@ -390,6 +451,53 @@ mod tests {
     use crate::config::Config;
     use crate::data::Dataset;
     use crate::rng::Rng;
+
+    /// The page scores the test a few passes per step; the passes continue each batch's one
+    /// noise stream, so the metrics are the ones of all the batches scored at once (the CLI),
+    /// bit for bit, with the tutorial's 8 + 64 draws per batch.
+    #[test]
+    fn the_test_scored_a_few_passes_a_step_is_the_test_scored_at_once() {
+        use crate::noise::NoiseSource;
+        use crate::rng::Stream;
+        let device = test_device();
+        let config = Config {
+            rho_init: -2.5,
+            ..Config::default()
+        };
+        let data = Dataset::generate(&config);
+        let s = &data.scaler;
+        let set = EvalSet::new(
+            &s.features(&data.test.x),
+            &s.scale_y(&data.test.y),
+            128,
+            &device,
+        );
+        assert!(set.batches.len() >= 2, "a split of several batches");
+        let model = Regressor::init(&config, &mut Rng::new(2), &device);
+        let keys = NoiseKeys::new(NoiseSource::Host, 5, Stream::EvalNoise);
+        let mc = McSamples {
+            elbo: config.test_mc_elbo,
+            rmse: config.test_mc_rmse,
+        };
+        let mc = (mc, s.y_std);
+        let mut stepped = TestScoring::new(&model);
+        let mut calls = 1;
+        while !stepped.step(&set, mc, &keys) {
+            calls += 1;
+        }
+        let draws = config.test_mc_elbo + config.test_mc_rmse;
+        assert_eq!(
+            calls,
+            set.batches.len() * draws.div_ceil(TEST_DRAWS_PER_CALL),
+            "each batch's passes spread over several calls"
+        );
+        let mut at_once = TestScoring::new(&model);
+        at_once.rest(&set, mc, (&keys, 2));
+        let finish = |t: TestScoring| {
+            pollster::block_on(t.finish(&set, &config)).expect("the test finishes")
+        };
+        assert_eq!(finish(stepped), finish(at_once));
+    }
 
     /// The batched pass and the tutorial's loop estimate the same quantities: over many
     /// repetitions their means agree within Monte-Carlo error.

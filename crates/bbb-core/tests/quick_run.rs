@@ -1,6 +1,7 @@
 //! The whole quick preset on a CPU backend, held against the tutorial's own numbers.
 
 use bbb_core::behind::EvalWorker;
+use bbb_core::evaluate::TEST_DRAWS_PER_CALL;
 use bbb_core::{Backend, Config, Event, NoiseSource, Phase, Stage, Trainer};
 use std::future::Future;
 use std::pin::pin;
@@ -144,6 +145,7 @@ fn the_gpus_burn_only_step_lands_in_the_same_range() {
 #[test]
 fn stepping_is_bounded_and_resumable() {
     let config = short(1, 2);
+    let test_draws = config.test_mc_elbo + config.test_mc_rmse;
     let mut t = cpu_trainer(config);
     let mut phases = Vec::new();
     let mut epochs = 0;
@@ -159,11 +161,16 @@ fn stepping_is_bounded_and_resumable() {
         }
     }
     // Per epoch: 7 updates, then 7 + 2 evaluation batches; then the test's 2 batches (200
-    // points in batches of 128), a step each, so that no step runs long.
-    assert_eq!(phases.len(), 3 * (7 + 9) + 2);
+    // points in batches of 128), each a few passes a step (72 passes: 5 steps), so that no
+    // step runs long.
+    let test_steps = 2 * test_draws.div_ceil(TEST_DRAWS_PER_CALL);
+    assert_eq!(test_steps, 10);
+    assert_eq!(phases.len(), 3 * (7 + 9) + test_steps);
     assert_eq!(phases[0], Phase::Train { batch: 0 });
     assert_eq!(phases[7], Phase::Evaluate { index: 0 });
-    assert_eq!(phases[phases.len() - 2..], [Phase::Test, Phase::Test]);
+    assert!(phases[phases.len() - test_steps..]
+        .iter()
+        .all(|p| *p == Phase::Test));
     assert!(t.is_done());
     assert_eq!(t.progress().fraction, 1.0);
     assert!(
