@@ -49,7 +49,7 @@ pub enum Event {
         /// Epoch being evaluated.
         epoch: usize,
     },
-    /// One batch of the final test (on one thread the test is scored a batch per step).
+    /// A piece of the final test (on one thread the test is scored a few passes per step).
     Tested {
         /// Batches of the test split scored so far.
         batches: usize,

@@ -117,7 +117,7 @@ pub struct Trainer {
     pending: VecDeque<Pending>,
     history: Vec<EpochRecord>,
     best: Option<Best>,
-    /// The final test, while it is being scored a batch per step.
+    /// The final test, while it is being scored a piece per step.
     testing: Option<TestScoring>,
     summary: Option<Summary>,
 }
@@ -778,7 +778,7 @@ impl Trainer {
         };
         let mc = (mc, self.data.scaler.y_std);
         if self.threads <= 1 {
-            // A batch per step, so that no step of the page runs long.
+            // A few passes per step, so that no step of the page runs long.
             if !testing.step(&self.eval_test, mc, &self.eval_keys) {
                 return Ok(Event::Tested {
                     batches: testing.scored(),
