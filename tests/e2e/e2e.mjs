@@ -13,9 +13,12 @@
 // shows its metrics and draws.
 //
 //   node tests/e2e/e2e.mjs [--only cpu|webgpu] [--preset quick|full] [--webgpu-short] [--out DIR]
-//                          [--just throttledFirstLoad,moduleSwitch,…]
+//                          [--just throttledFirstLoad,moduleSwitch,…] [--busy N]
+//
+// `--busy N` keeps N other processes spinning on the CPU for the whole test: how the page fares
+// on a machine that is doing something else (its main thread's long tasks, above all).
 import { chromium } from "playwright-core";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -34,6 +37,9 @@ const webgpuShort = args.includes("--webgpu-short");
 const preset = opt("preset", "quick");
 const outDir = resolve(opt("out", join(here, "out")));
 const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const busy = Array.from({ length: Number(opt("busy", 0)) }, () =>
+  spawn(process.execPath, ["-e", "for (;;);"], { stdio: "ignore" }));
+process.on("exit", () => busy.forEach((p) => p.kill()));
 const BASE_ARGS = [
   "--no-sandbox",
   "--disable-background-networking",
@@ -853,12 +859,14 @@ async function liveFiguresCost(browser, server) {
     check(used === Math.max(1, Math.min(cores, 8) - 1), `train-mc=5: ${used} evaluation workers on ${cores} cores`);
     await page.close();
   }
-  const runs = { live: "live-views=1", still: "live-views=0", alone: "live-views=0&workers=0" };
-  const times = { live: [], still: [], alone: [] };
+  // `page`: the run trains on the page's main thread (as every run did before the trainer's
+  // worker), the baseline for the long tasks.
+  const runs = { live: "live-views=1", still: "live-views=0", alone: "live-views=0&workers=0", page: "live-views=0&trainer=page" };
+  const times = { live: [], still: [], alone: [], page: [] };
   // The main thread's long tasks (over 50 ms) from Train to "done": count and longest.
-  const longTasks = { live: [], still: [], alone: [] };
+  const longTasks = { live: [], still: [], alone: [], page: [] };
   let costs = [];
-  for (const kind of ["still", "live", "alone", "still", "live", "alone"]) {
+  for (const kind of ["still", "live", "alone", "page", "still", "live", "alone", "page"]) {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await observeLongTasks(page);
     await observeBodyChildren(page);
@@ -871,6 +879,8 @@ async function liveFiguresCost(browser, server) {
       const [used, cores] = await workersAndCores(page);
       check(used === Math.min(cores, 8), `quick preset: ${used} evaluation workers on ${cores} cores`);
     }
+    const place = await page.locator('[data-testid="trainer"]').getAttribute("data-place");
+    check(place === (kind === "page" ? "page" : "worker"), `${runs[kind]}: the run trains in the ${place}`);
     const start = await page.evaluate(() => performance.now());
     await page.locator('[data-testid="train"]').click();
     await waitStatus(page, "done", 600_000);
@@ -891,8 +901,11 @@ async function liveFiguresCost(browser, server) {
     `${shown(times.live)} s with (ratio of the sums ${(sum(times.live) / sum(times.still)).toFixed(3)})`);
   console.log(`evaluation workers: quick preset without live figures ${shown(times.alone)} s without workers, ` +
     `${shown(times.still)} s with (speed-up ${(sum(times.alone) / sum(times.still)).toFixed(2)}x)`);
+  console.log(`trainer's worker: quick preset without live figures ${shown(times.page)} s training on the page, ` +
+    `${shown(times.still)} s in the worker (ratio of the sums ${(sum(times.page) / sum(times.still)).toFixed(3)})`);
   console.log(`long tasks on the main thread during the run: with workers ${longTasks.still.join(", ")}; ` +
-    `live figures ${longTasks.live.join(", ")}; without workers ${longTasks.alone.join(", ")}`);
+    `live figures ${longTasks.live.join(", ")}; without workers ${longTasks.alone.join(", ")}; ` +
+    `training on the page ${longTasks.page.join(", ")}`);
   console.log(`cost per redraw: ${costs.join(", ")}`);
   check(costs.length >= 6, `costs of ${costs.length} figures and computations shown on the page`);
 }

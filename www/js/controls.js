@@ -126,6 +126,11 @@ export class Controls {
     this.preset.value = presets.includes(preset) ? preset : "quick";
     const backend = params.get("backend");
     if ([...this.backend.options].some((o) => o.value === backend)) this.backend.value = backend;
+    // Where the run trains: "worker" (the default, on a CPU run) or "page" (a page option).
+    const trainer = params.get("trainer");
+    this.trainer = "worker";
+    if (trainer === "page" || trainer === "worker") this.trainer = trainer;
+    else if (trainer !== null) notes.push(`The link's trainer=${trainer.slice(0, 20)} was not used: give "worker" or "page".`);
     // How many evaluation workers (a page option, not a setting: the numbers do not change).
     const workers = params.get("workers");
     this.workers = null;
@@ -143,7 +148,7 @@ export class Controls {
     const values = this.wasm.defaultSettings(this.preset.value);
     this.hidden = {};
     for (const [key, value] of params) {
-      if (key === "preset" || key === "backend" || key === "workers" || PAGE_OPTIONS.includes(key)) continue;
+      if (key === "preset" || key === "backend" || key === "workers" || key === "trainer" || PAGE_OPTIONS.includes(key)) continue;
       if (!names.has(key)) notes.push(`The link's "${key}" is not a setting and was ignored.`);
       else if (this.shown.includes(key)) values[key] = value;
       else this.hidden[key] = value;
@@ -230,6 +235,7 @@ export class Controls {
     }
     for (const [name, value] of Object.entries(this.hidden)) params.set(name, value);
     if (this.workers !== null) params.set("workers", String(this.workers));
+    if (this.trainer !== "worker") params.set("trainer", this.trainer);
     for (const [key, value] of this.pageOptions) params.set(key, value);
     history.replaceState(null, "", "#" + params.toString());
     dispatchEvent(new Event("bbb:link"));
@@ -259,6 +265,11 @@ export class Controls {
 
   backendChoice() {
     return this.backend.value;
+  }
+
+  // Where the address asks runs to train: "worker" or "page".
+  trainerChoice() {
+    return this.trainer;
   }
 
   // Evaluation workers the address asks for (0 for none), or null for the default.

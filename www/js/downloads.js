@@ -35,15 +35,15 @@ export class Downloads {
 
   // Through the player's queue: only one call into the session at a time.
   history() {
-    this.player.run(() => {
+    this.player.run(async () => {
       const session = this.player.session;
-      if (session) save("history.csv", new Blob([session.historyCsv()], { type: "text/csv" }));
+      if (session) save("history.csv", new Blob([await session.historyCsv()], { type: "text/csv" }));
     });
   }
 
   summary() {
-    this.player.run(() => {
-      const summary = this.player.session?.summary();
+    this.player.run(async () => {
+      const summary = await this.player.session?.summary();
       if (!summary) {
         this.views.showMessage("The summary exists once the run has finished: press Train and wait for \"done\".");
         return;
@@ -56,7 +56,7 @@ export class Downloads {
   posterior() {
     this.player.run(async () => {
       const session = this.player.session;
-      if (!session?.done) {
+      if (!session || !this.player.done) {
         this.views.showMessage("The posterior can be saved once the run has finished: press Train and wait for \"done\".");
         return;
       }

@@ -54,14 +54,27 @@ export async function loadModule(kind) {
       if (!r.ok) throw new Error(`${r.status} ${r.statusText}`);
       return new Response(counted(r.body, (n) => loading.progress(n)), { headers: r.headers, status: r.status });
     });
+    // Compiled here (while it downloads, where the server says it is wasm) and kept: the
+    // trainer's worker starts from the same compiled module.
+    const compiled = await compile(response);
     const bindings = await import(glue);
-    await bindings.default({ module_or_path: response });
+    await bindings.default({ module_or_path: compiled });
     loading.done();
-    return { ...bindings, moduleKind: kind };
+    return { ...bindings, moduleKind: kind, compiled };
   } catch (e) {
     loading.failed(e);
     throw e;
   }
+}
+
+// A fetched module, compiled.
+export async function compile(response) {
+  const r = await response;
+  if (!r.ok) throw new Error(`${r.url}: ${r.status} ${r.statusText}`);
+  if (WebAssembly.compileStreaming && r.headers.get("content-type")?.startsWith("application/wasm")) {
+    return WebAssembly.compileStreaming(r);
+  }
+  return WebAssembly.compile(await r.arrayBuffer());
 }
 
 // The same bytes, reporting the running count as they pass.

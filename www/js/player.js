@@ -1,7 +1,8 @@
 import { EvalWorkers } from "./workers.js";
+import { SessionHost } from "./session-host.js";
 
-// Runs the training loop: bounded Session.step calls back to back, handing the main thread back
-// to the browser between calls (so input and painting stay smooth) and waiting for an animation
+// Runs the training loop: bounded Session.step calls back to back (in the trainer's worker on a
+// CPU run: session-host.js), handing the main thread back to the browser between calls (so input and painting stay smooth) and waiting for an animation
 // frame only when there is something new to draw (or for the workers' evaluation, when the
 // session must have it before going on). A generation counter retires stale loops on
 // pause or reset, and every call into the Session goes through one queue so no two are ever in
@@ -46,6 +47,8 @@ export class Player {
     this.views = views;
     this.controls = controls;
     this.session = null;
+    // Where the runs' Sessions live: the trainer's worker, or the page (see session-host.js).
+    this.host = new SessionHost(wasm, controls.trainerChoice());
     this.generation = 0;
     this.queue = Promise.resolve();
     this.spentMs = 0; // wall time spent training, pauses excluded
@@ -60,7 +63,7 @@ export class Player {
     // Workers that evaluate each epoch while the next one trains (CPU runs); null without.
     this.cores = navigator.hardwareConcurrency || 2;
     const count = controls.workerChoice() ?? Math.max(1, Math.min(this.cores, MAX_WORKERS));
-    this.workers = count > 0 ? EvalWorkers.start(count) : Promise.resolve(null);
+    this.workers = count > 0 ? EvalWorkers.start(count, wasm.moduleKind === "cpu" ? wasm.compiled : null) : Promise.resolve(null);
     this.workersUsed = 0;
     // The evaluations out with the workers, oldest first; each settles once delivered.
     this.deliveries = [];
@@ -91,11 +94,13 @@ export class Player {
     change();
   }
 
-  clickData(event, remove) {
+  // The module that drew the data figure last reads the click: the run's, or the page's preview.
+  async clickData(event, remove) {
     let edits;
     try {
       const canvas = this.views.canvases.data;
-      edits = this.wasm.editData(this.controls.settings(), canvas, event.offsetX, event.offsetY, remove);
+      const args = [this.controls.settings(), canvas.width, canvas.height, canvas.clientWidth, event.offsetX, event.offsetY, remove];
+      edits = await (this.session ? this.session.editData(...args) : this.wasm.editData(...args));
     } catch (e) {
       this.views.showMessage(e.message ?? String(e));
       return;
@@ -143,7 +148,7 @@ export class Player {
       let session;
       try {
         session = await this.views.timed("new run", () =>
-          this.wasm.Session.create(settings, this.controls.backendChoice()));
+          this.host.create(settings, this.controls.backendChoice()));
       } catch (e) {
         this.views.showMessage(e.message ?? String(e));
         this.views.showStatus(this.session ? "paused" : "error");
@@ -157,12 +162,13 @@ export class Player {
       this.activeSince = null;
       this.lastPredictiveEpoch = -1;
       this.views.showBackend(session.backendLabel, session.note);
-      this.views.redraw(session, ALL_FIGURES);
-      this.views.showProgress(session.progress(), session.eta(0), 0);
-      this.views.showMetrics(session.metrics());
-      this.views.showRegions(session.regions());
+      this.views.showTrainer(session.inWorker);
+      await this.views.redraw(session, ALL_FIGURES);
+      const p = await session.progress();
+      this.views.showProgress(p, await session.eta(0), 0);
+      this.views.showMetrics(await session.metrics());
+      this.views.showRegions(await session.regions());
       this.postedEpoch = 0;
-      const p = session.progress();
       this.seen = p;
       this.quarter = 0;
       this.status("ready");
@@ -172,17 +178,17 @@ export class Player {
     // The Gaussian process after the first figures are on screen (it takes a moment).
     this.run(async () => {
       const session = this.session;
-      if (!session?.gpShown || session.done) return;
+      if (!session?.gpShown || this.done) return;
       await nextFrame();
       try {
-        this.views.timed("Gaussian process: fit, predict, draw", () => {
-          session.refreshGp();
-          this.views.redraw(session, { predictive: true });
+        await this.views.timed("Gaussian process: fit, predict, draw", async () => {
+          await session.refreshGp();
+          await this.views.redraw(session, { predictive: true });
         });
       } catch (e) {
         this.views.showMessage(e.message ?? String(e));
       }
-      this.views.showRegions(session.regions());
+      this.views.showRegions(await session.regions());
     });
     if (this.resumeAfterRestart) {
       this.resumeAfterRestart = false;
@@ -200,7 +206,7 @@ export class Player {
       let session;
       try {
         session = await this.views.timed("load posterior", () =>
-          this.wasm.Session.fromPosterior(bytes, this.controls.backendChoice()));
+          this.host.fromPosterior(bytes, this.controls.backendChoice()));
       } catch (e) {
         const message = `${name} could not be loaded: ${e.message ?? e}. The current run is kept.`;
         this.views.showMessage(message);
@@ -214,23 +220,24 @@ export class Player {
       this.spentMs = 0;
       this.lastPredictiveEpoch = -1;
       // Its epochs were trained before: a host page hears "done", not each of them again.
-      this.postedEpoch = session.progress().totalEpochs;
+      this.postedEpoch = (await session.progress()).totalEpochs;
       this.views.showMessage("");
-      this.controls.show(session.settings());
+      this.controls.show(await session.settings());
       this.views.showBackend(session.backendLabel, session.note);
+      this.views.showTrainer(session.inWorker);
       // The test, the final predictive and every figure, as at the end of a run.
-      while ((await this.advance(() => session.step(SLICE_MS))).more) await yieldToBrowser();
+      while ((await this.advance("step", [SLICE_MS])).more) await yieldToBrowser();
       if (session.gpShown) {
         try {
-          session.refreshGp();
+          await session.refreshGp();
         } catch (e) {
           this.views.showMessage(e.message ?? String(e));
         }
       }
-      this.views.redraw(session, ALL_FIGURES);
-      this.views.showRegions(session.regions());
-      const m = session.metrics();
-      const p = session.progress();
+      await this.views.redraw(session, ALL_FIGURES);
+      this.views.showRegions(await session.regions());
+      const m = await session.metrics();
+      const p = await session.progress();
       return `Loaded ${name}: a posterior trained for ${p.totalEpochs} epochs (the state of epoch ${m.bestEpoch}); nothing was trained now.`;
     });
   }
@@ -246,30 +253,30 @@ export class Player {
       console.warn("evaluation workers not used:", e);
       return;
     }
-    await this.run(() => {
-      if (session !== this.session || !session.useWorkers(true)) return;
+    await this.run(async () => {
+      if (session !== this.session || !(await session.useWorkers(true))) return;
       // As many as the address asked for; else as many as this run's evaluation needs.
-      const wanted = this.controls.workerChoice() ?? session.evaluationWorkers(this.cores);
+      const wanted = this.controls.workerChoice() ?? (await session.evaluationWorkers(this.cores));
       this.workersUsed = Math.min(pool.count, wanted);
       this.views.showWorkers(this.workersUsed);
     });
   }
 
-  // Sends the evaluation jobs the last call left, if any, to the workers; their answers are
-  // delivered through the queue (to this session only). If they fail, the session computes
-  // the jobs itself. The session trains on while up to two are out.
-  dispatch(session) {
-    for (let job = session.takeEvaluationJob(); job; job = session.takeEvaluationJob()) {
+  // Sends the evaluation jobs the last call left to the workers; their answers are delivered
+  // through the queue (to this session only). If they fail, the session computes the jobs
+  // itself. The session trains on while up to two are out.
+  dispatch(session, jobs) {
+    for (const job of jobs) {
       const delivered = this.workers
         .then((pool) => pool.evaluate(job, this.workersUsed))
         .then(
-          (sums) => this.run(() => {
-            if (session === this.session) session.deliverEvaluation(job.epoch, sums);
+          (sums) => this.run(async () => {
+            if (session === this.session) await session.deliverEvaluation(job.epoch, sums);
           }),
-          (e) => this.run(() => {
+          (e) => this.run(async () => {
             if (session !== this.session) return;
             console.warn("evaluation workers failed:", e);
-            session.useWorkers(false);
+            await session.useWorkers(false);
             this.views.showWorkers(0);
           }),
         )
@@ -304,9 +311,9 @@ export class Player {
   redrawAll() {
     if (this.resizePending) return;
     this.resizePending = true;
-    this.run(() => {
+    this.run(async () => {
       this.resizePending = false;
-      if (this.session) this.views.redraw(this.session, ALL_FIGURES);
+      if (this.session) await this.views.redraw(this.session, ALL_FIGURES);
     });
   }
 
@@ -332,7 +339,7 @@ export class Player {
     this.status("training");
     this.start();
     while (gen === this.generation) {
-      const result = await this.run(() => this.advance(() => this.session.step(SLICE_MS)));
+      const result = await this.run(() => this.advance("step", [SLICE_MS]));
       if (!result.more || gen !== this.generation) break;
       await (result.waiting ? this.oldestDelivery() : result.drew ? nextFrame() : yieldToBrowser());
     }
@@ -353,25 +360,27 @@ export class Player {
     this.start();
     let result;
     do {
-      result = await this.run(() => this.advance(() => this.session.stepEpoch()));
+      result = await this.run(() => this.advance("stepEpoch", []));
       if (result.waiting) await this.oldestDelivery();
     } while (result.waiting);
     this.stop();
     // The progress line as the epoch ends (it is otherwise refreshed a few times a second).
     this.lastProgress = 0;
-    await this.run(() => {
-      if (this.session === session) this.views.showProgress(session.progress(), session.eta(this.elapsedSeconds()), this.elapsedSeconds());
+    await this.run(async () => {
+      if (this.session !== session) return;
+      const elapsed = this.elapsedSeconds();
+      this.views.showProgress(await session.progress(), await session.eta(elapsed), elapsed);
     });
     if (result.more) this.status("paused");
   }
 
-  // One call into the session, then the views. Says whether training can go on and whether
-  // anything was redrawn.
-  async advance(call) {
+  // One training call into the session (`step` or `stepEpoch` with `args`), then the views.
+  // Says whether training can go on and whether anything was redrawn.
+  async advance(call, args) {
     const session = this.session;
-    let progress;
+    let progress, jobs, metrics, epochs;
     try {
-      progress = await call();
+      ({ progress, jobs, metrics, epochs } = await session.advance(call, args, this.postedEpoch));
     } catch (e) {
       this.views.showMessage(`Training stopped: ${e.message ?? e}`);
       this.status("paused");
@@ -380,10 +389,10 @@ export class Player {
     }
     this.done = progress.done;
     this.seen = progress;
-    this.dispatch(session);
+    this.dispatch(session, jobs);
     if (progress.done || performance.now() - this.lastProgress >= PROGRESS_EVERY_MS) {
       const elapsed = this.elapsedSeconds();
-      this.views.showProgress(progress, session.eta(elapsed), elapsed);
+      this.views.showProgress(progress, await session.eta(elapsed), elapsed);
       this.lastProgress = performance.now();
       const { epoch, totalEpochs, fraction, stage, phase } = progress;
       this.onEvent("progress", { epoch, totalEpochs, fraction, stage, phase, elapsed });
@@ -392,7 +401,7 @@ export class Player {
     if (progress.epochDone) {
       // The step that ended an epoch and the redraws it brings run as separate tasks.
       await yieldToBrowser();
-      const m = session.metrics();
+      const m = metrics;
       this.views.showMetrics(m);
       // Each quarter of the run, in words.
       const quarter = Math.floor((4 * progress.epoch) / progress.totalEpochs);
@@ -400,12 +409,12 @@ export class Player {
         this.quarter = quarter;
         this.views.announce(`Epoch ${progress.epoch} of ${progress.totalEpochs}: validation RMSE ${m.valRmse?.toFixed(4)}.`);
       }
-      for (const row of session.epochsAfter(this.postedEpoch)) {
+      for (const row of epochs) {
         this.postedEpoch = row.epoch;
         this.onEvent("epoch", row);
       }
       if (progress.done || performance.now() - this.lastCurves >= CURVES_EVERY_MS) {
-        this.views.redraw(session, { curves: true });
+        await this.views.redraw(session, { curves: true });
         this.lastCurves = performance.now();
         drew = true;
       }
@@ -416,11 +425,11 @@ export class Player {
       await this.refreshPosterior(session, false);
       this.stop();
       const elapsed = this.elapsedSeconds();
-      this.views.showProgress(progress, session.eta(elapsed), elapsed);
+      this.views.showProgress(progress, await session.eta(elapsed), elapsed);
       this.status("done");
-      this.views.announce(session.describe().result);
+      this.views.announce((await session.describe()).result);
       this.views.showCosts();
-      this.onEvent("done", { summary: session.summary() });
+      this.onEvent("done", { summary: await session.summary() });
       return { more: false, drew: true };
     }
     return { more: true, drew, waiting: progress.waiting };
@@ -437,7 +446,7 @@ export class Player {
     }
     if (this.liveOnWorkers) return false;
     this.lastPredictiveEpoch = progress.epoch;
-    session.startPredictive(true);
+    await session.startPredictive(true);
     const job = this.workersUsed ? await session.predictiveJob() : null;
     if (!job) {
       await this.computePredictive(session, true);
@@ -448,7 +457,7 @@ export class Player {
     const sent = performance.now();
     this.drawOnWorkers(job)
       .then((draws) => this.run(async () => {
-        if (session !== this.session || !session.deliverPredictive(job.id, draws)) return;
+        if (session !== this.session || !(await session.deliverPredictive(job.id, draws))) return;
         this.views.addCost("live predictive, drawn by the workers", performance.now() - sent);
         await this.showPosterior(session);
       }))
@@ -461,17 +470,17 @@ export class Player {
 
   // The final predictive (`live`: a light one) and the figures that follow it.
   async refreshPosterior(session, live) {
-    session.startPredictive(live);
+    await session.startPredictive(live);
     const job = this.workersUsed ? await session.predictiveJob() : null;
     if (job) {
       try {
         const draws = await this.views.timed(`${live ? "live" : "final"} predictive, drawn by the workers`,
           () => this.drawOnWorkers(job));
-        if (session.deliverPredictive(job.id, draws)) return this.showPosterior(session);
+        if (await session.deliverPredictive(job.id, draws)) return this.showPosterior(session);
       } catch (e) {
         console.warn("predictive on the workers failed:", e);
       }
-      session.startPredictive(live);
+      await session.startPredictive(live);
     }
     await this.computePredictive(session, live);
     await this.showPosterior(session);
@@ -495,9 +504,9 @@ export class Player {
     await yieldToBrowser();
     await views.timed("weights read", () => session.refreshWeights());
     await yieldToBrowser();
-    views.redraw(session, POSTERIOR_FIGURES);
-    views.showMetrics(session.metrics());
-    views.showRegions(session.regions());
+    await views.redraw(session, POSTERIOR_FIGURES);
+    views.showMetrics(await session.metrics());
+    views.showRegions(await session.regions());
   }
 
   // Fresh sampled networks on the predictive figure; the band and the numbers stay.
@@ -511,8 +520,8 @@ export class Player {
         this.views.showMessage(e.message ?? String(e));
         return;
       }
-      this.views.redraw(session, { predictive: true, calibration: true });
-      this.views.showMetrics(session.metrics());
+      await this.views.redraw(session, { predictive: true, calibration: true });
+      this.views.showMetrics(await session.metrics());
     });
   }
 }

@@ -14,6 +14,10 @@ const setData = (el, key, value) => {
   if (el.dataset[key] !== v) el.dataset[key] = v;
 };
 
+// The order figures are drawn in: the functions before training first, so a new prior σ shows
+// at once.
+const ORDER = ["before", "data", "curves", "predictive", "calibration", "weights"];
+
 export class Views {
   constructor(wasm) {
     this.wasm = wasm;
@@ -56,23 +60,17 @@ export class Views {
     }
   }
 
-  redraw(session, which) {
-    // The functions before training first: a new prior σ should show at once.
-    const draws = {
-      before: (c) => session.drawBefore(c),
-      data: (c) => session.drawData(c),
-      curves: (c) => session.drawCurves(c),
-      predictive: (c) => session.drawPredictive(c),
-      calibration: (c) => session.drawCalibration(c),
-      weights: (c) => session.drawWeights(c),
-    };
+  // Redraws the figures in `which` ({ name: true }) from the session (which draws them in the
+  // trainer's worker, or here), each timed, and their text alternatives.
+  async redraw(session, which) {
     try {
-      for (const [name, draw] of Object.entries(draws)) {
-        if (which[name]) this.timed(name, () => draw(this.fit(this.canvases[name])));
-      }
-      const words = session.describe();
-      for (const name of Object.keys(draws)) {
-        if (which[name] && words[name]) this.canvases[name].setAttribute("aria-label", words[name]);
+      const figures = {};
+      for (const name of ORDER) if (which[name]) figures[name] = this.fit(this.canvases[name]);
+      const ms = await session.draw(figures);
+      for (const [name, t] of Object.entries(ms)) this.addCost(name, t);
+      const words = await session.describe();
+      for (const name of Object.keys(figures)) {
+        if (words[name]) this.canvases[name].setAttribute("aria-label", words[name]);
       }
     } catch (e) {
       this.showMessage(e.message ?? String(e));
@@ -155,6 +153,13 @@ export class Views {
   showBackend(label, note) {
     byTest("backend").textContent = label;
     $("backend-note").textContent = note ? `(${note})` : "";
+  }
+
+  // Where the run trains: in a Web Worker (`true`) or on the page's own thread.
+  showTrainer(inWorker) {
+    const el = byTest("trainer");
+    el.dataset.place = inWorker ? "worker" : "page";
+    el.textContent = inWorker ? "; it trains in a background thread, so the page stays responsive" : "";
   }
 
   // How many Web Workers evaluate the epochs (0: the page's own training steps do).

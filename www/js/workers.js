@@ -6,7 +6,7 @@
 // needed, so hosting and iframe embedding keep working; where workers cannot start, the page
 // evaluates and draws in its own steps.
 
-import { moduleUrls } from "./module.js";
+import { compile, moduleUrls } from "./module.js";
 
 const LOAD_TIMEOUT_MS = 30_000;
 
@@ -14,19 +14,10 @@ function timeout(ms, what) {
   return new Promise((_, reject) => setTimeout(() => reject(new Error(`${what} took over ${ms / 1000} s`)), ms));
 }
 
-// The module at `url`, compiled (while it downloads, where the server sends it as wasm).
-async function compile(url) {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`${url}: ${response.status} ${response.statusText}`);
-  if (WebAssembly.compileStreaming && response.headers.get("content-type")?.startsWith("application/wasm")) {
-    return WebAssembly.compileStreaming(response);
-  }
-  return WebAssembly.compile(await response.arrayBuffer());
-}
-
 export class EvalWorkers {
-  // Starts `count` workers and loads the module in each; null when that cannot be done here.
-  static async start(count) {
+  // Starts `count` workers and loads the CPU module in each (`compiled`, when the page has it
+  // already); null when that cannot be done here.
+  static async start(count, compiled = null) {
     if (!(count >= 1) || typeof Worker === "undefined") return null;
     const workers = [];
     try {
@@ -35,10 +26,12 @@ export class EvalWorkers {
       }
       const pool = new EvalWorkers(workers);
       // The workers compute on flex: the CPU-only module, whichever module the page has. It is
-      // compiled once, here, and the compiled module is posted to every worker: the workers then
-      // share its machine code, including what the engine optimises while they run.
+      // compiled once (by the page, when the page runs it too) and the compiled module is posted
+      // to every worker: the workers then share its machine code, including what the engine
+      // optimises while they run.
       const { glue, wasm } = await moduleUrls("cpu");
-      const load = compile(wasm).then((module) => pool.all({ type: "load", glue, module }));
+      const module = compiled ? Promise.resolve(compiled) : compile(fetch(wasm));
+      const load = module.then((m) => pool.all({ type: "load", glue, module: m }));
       await Promise.race([load, timeout(LOAD_TIMEOUT_MS, "loading the workers")]);
       return pool;
     } catch (e) {

@@ -134,8 +134,9 @@ async fn adapter() -> Adapter {
     }
 }
 
+/// `navigator.gpu`, on a page or in a worker (the trainer's worker chooses a CPU run's backend).
 fn navigator_gpu() -> Option<JsValue> {
-    let navigator = web_sys::window()?.navigator();
+    let navigator = js_sys::Reflect::get(&js_sys::global(), &"navigator".into()).ok()?;
     let gpu = js_sys::Reflect::get(&navigator, &"gpu".into()).ok()?;
     (!gpu.is_undefined() && !gpu.is_null()).then_some(gpu)
 }

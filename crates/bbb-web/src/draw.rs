@@ -1,18 +1,17 @@
-//! Draws the shared figures into page canvases. The canvas's pixel size (set by the page to CSS
-//! size × devicePixelRatio) decides the resolution, so plots stay crisp on high-DPI screens.
+//! Draws the shared figures into canvases (the page's, or off-screen ones in the trainer's
+//! worker). The canvas's pixel size (set by the page to CSS size × devicePixelRatio) decides
+//! the resolution, so plots stay crisp on high-DPI screens.
 
 use std::cell::Cell;
 
+use crate::canvas::{AnyCanvas, Canvas};
 use bbb_core::data::Dataset;
 use bbb_core::gp_view::GpView;
 use bbb_core::{BeforeTraining, Predictive, Trainer, WeightSpace};
 use bbb_plots::Frame;
 use plotters::prelude::*;
-use web_sys::HtmlCanvasElement;
 
-use crate::canvas::Canvas;
-
-fn area(canvas: HtmlCanvasElement) -> Result<DrawingArea<Canvas, plotters::coord::Shift>, String> {
+fn area(canvas: &AnyCanvas) -> Result<DrawingArea<Canvas, plotters::coord::Shift>, String> {
     Canvas::new(canvas)
         .map(IntoDrawingArea::into_drawing_area)
         .ok_or_else(|| "this canvas has no 2D drawing context".to_string())
@@ -25,7 +24,7 @@ thread_local! {
 }
 
 /// The data sanity plot, the last `added` training points ringed.
-pub fn data(canvas: HtmlCanvasElement, data: &Dataset, added: usize) -> Result<(), String> {
+pub fn data(canvas: &AnyCanvas, data: &Dataset, added: usize) -> Result<(), String> {
     let size = (canvas.width(), canvas.height());
     let frame = bbb_plots::draw_data(&area(canvas)?, data, added).map_err(|e| e.0)?;
     DATA_FRAME.set(Some((frame, size)));
@@ -41,7 +40,7 @@ pub fn data_frame(size: (u32, u32)) -> Option<Frame> {
 }
 
 /// The three panels of training curves.
-pub fn curves(canvas: HtmlCanvasElement, trainer: &Trainer) -> Result<(), String> {
+pub fn curves(canvas: &AnyCanvas, trainer: &Trainer) -> Result<(), String> {
     let c = trainer.config();
     bbb_plots::draw_curves(
         &area(canvas)?,
@@ -54,7 +53,7 @@ pub fn curves(canvas: HtmlCanvasElement, trainer: &Trainer) -> Result<(), String
 
 /// The posterior predictive (empty axes and data until one has been computed).
 pub fn predictive(
-    canvas: HtmlCanvasElement,
+    canvas: &AnyCanvas,
     trainer: &Trainer,
     p: Option<&Predictive>,
     gp: Option<&GpView>,
@@ -66,7 +65,7 @@ pub fn predictive(
 
 /// Functions from the prior and from the initial posterior (empty axes until drawn).
 pub fn before(
-    canvas: HtmlCanvasElement,
+    canvas: &AnyCanvas,
     trainer: &Trainer,
     b: Option<&BeforeTraining>,
 ) -> Result<(), String> {
@@ -76,11 +75,11 @@ pub fn before(
 }
 
 /// The reliability plot of the latest predictive.
-pub fn calibration(canvas: HtmlCanvasElement, p: Option<&Predictive>) -> Result<(), String> {
+pub fn calibration(canvas: &AnyCanvas, p: Option<&Predictive>) -> Result<(), String> {
     bbb_plots::draw_calibration(&area(canvas)?, p.map(|p| &p.calibration)).map_err(|e| e.0)
 }
 
 /// The weights' histograms.
-pub fn weights(canvas: HtmlCanvasElement, w: Option<&WeightSpace>) -> Result<(), String> {
+pub fn weights(canvas: &AnyCanvas, w: Option<&WeightSpace>) -> Result<(), String> {
     bbb_plots::draw_weights(&area(canvas)?, w).map_err(|e| e.0)
 }

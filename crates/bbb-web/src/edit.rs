@@ -4,7 +4,6 @@
 
 use bbb_core::data::Dataset;
 use wasm_bindgen::prelude::*;
-use web_sys::HtmlCanvasElement;
 
 use crate::draw::data_frame;
 use crate::js::{error, object};
@@ -13,21 +12,25 @@ use crate::settings::try_config;
 /// How near (in CSS pixels) a removing click must land to a training point.
 const REMOVE_RADIUS_CSS_PX: f64 = 12.0;
 
-/// Applies a click at CSS pixel `(css_x, css_y)` of the data figure on `canvas` to the edits in
-/// `settings`: adds a point there, or (`remove`) removes the nearest training point. Resolves to
-/// the new `{ add, remove }`; a click that cannot be applied is an error worded for a student.
+/// Applies a click at CSS pixel `(css_x, css_y)` of the data figure to the edits in `settings`:
+/// adds a point there, or (`remove`) removes the nearest training point. The figure is the one
+/// this module drew last, on a canvas of `width × height` pixels shown `css_width` CSS pixels
+/// wide. Resolves to the new `{ add, remove }`; a click that cannot be applied is an error
+/// worded for a student.
 #[wasm_bindgen(js_name = editData)]
 pub fn edit_data(
     settings: JsValue,
-    canvas: &HtmlCanvasElement,
+    width: u32,
+    height: u32,
+    css_width: f64,
     css_x: f64,
     css_y: f64,
     remove: bool,
 ) -> Result<JsValue, JsError> {
     let mut config = try_config(&settings).map_err(error)?;
-    let frame = data_frame((canvas.width(), canvas.height()))
+    let frame = data_frame((width, height))
         .ok_or_else(|| error("the data figure is not drawn yet; try again in a moment"))?;
-    let dpr = canvas.width() as f64 / canvas.client_width().max(1) as f64;
+    let dpr = width as f64 / css_width.max(1.0);
     let (px, py) = (css_x * dpr, css_y * dpr);
     let mut edits = config.edits.clone();
     if remove {

@@ -20,11 +20,17 @@ pub fn num(v: f64) -> JsValue {
     }
 }
 
-/// Milliseconds from a monotonic clock (`performance.now()`, or `Date.now()` without a window).
+#[wasm_bindgen]
+extern "C" {
+    /// `performance.now()`, in a page or a worker.
+    #[wasm_bindgen(catch, js_namespace = performance, js_name = now)]
+    fn performance_now() -> Result<f64, JsValue>;
+}
+
+/// Milliseconds from a monotonic clock: `performance.now()`, or `Date.now()` where there is
+/// no `performance`.
 pub fn now_ms() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map_or_else(js_sys::Date::now, |p| p.now())
+    performance_now().unwrap_or_else(|_| js_sys::Date::now())
 }
 
 /// An error for the page, worded for a student.

@@ -18,6 +18,7 @@ mod settings;
 pub use backend::{
     backend_in_module, count_software_adapter, webgpu_adapter_available, BackendChoice,
 };
+pub use canvas::AnyCanvas;
 pub use edit::edit_data;
 pub use eval_worker::EvalWorker;
 pub use session::Session;

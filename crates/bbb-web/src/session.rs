@@ -11,9 +11,9 @@ use bbb_core::{
     WeightSpace,
 };
 use wasm_bindgen::prelude::*;
-use web_sys::HtmlCanvasElement;
 
 use crate::backend::{open, BackendChoice, Opened};
+use crate::canvas::AnyCanvas;
 use crate::draw;
 use crate::js::{error, now_ms, num, object};
 use crate::probe::Race;
@@ -21,7 +21,7 @@ use crate::settings::config_from;
 
 /// Draws the data of `settings` before any backend has started (the page's first plot).
 #[wasm_bindgen(js_name = drawDataPreview)]
-pub fn draw_data_preview(settings: JsValue, canvas: HtmlCanvasElement) -> Result<(), JsError> {
+pub fn draw_data_preview(settings: JsValue, canvas: &AnyCanvas) -> Result<(), JsError> {
     let config = config_from(&settings)?;
     let added = config.edits.added.len();
     draw::data(canvas, &bbb_core::data::Dataset::generate(&config), added).map_err(error)
@@ -532,38 +532,38 @@ impl Session {
 
     /// Draws the functions from the prior and from the initial posterior.
     #[wasm_bindgen(js_name = drawBefore)]
-    pub fn draw_before(&self, canvas: HtmlCanvasElement) -> Result<(), JsError> {
+    pub fn draw_before(&self, canvas: &AnyCanvas) -> Result<(), JsError> {
         draw::before(canvas, &self.trainer, self.before.as_ref()).map_err(error)
     }
 
     /// Draws the reliability plot of the latest predictive.
     #[wasm_bindgen(js_name = drawCalibration)]
-    pub fn draw_calibration(&self, canvas: HtmlCanvasElement) -> Result<(), JsError> {
+    pub fn draw_calibration(&self, canvas: &AnyCanvas) -> Result<(), JsError> {
         draw::calibration(canvas, self.predictive.as_ref()).map_err(error)
     }
 
     /// Draws the weight-space histograms.
     #[wasm_bindgen(js_name = drawWeights)]
-    pub fn draw_weights(&self, canvas: HtmlCanvasElement) -> Result<(), JsError> {
+    pub fn draw_weights(&self, canvas: &AnyCanvas) -> Result<(), JsError> {
         draw::weights(canvas, self.weights.as_ref()).map_err(error)
     }
 
     /// Draws the data sanity plot.
     #[wasm_bindgen(js_name = drawData)]
-    pub fn draw_data(&self, canvas: HtmlCanvasElement) -> Result<(), JsError> {
+    pub fn draw_data(&self, canvas: &AnyCanvas) -> Result<(), JsError> {
         let added = self.trainer.config().edits.added.len();
         draw::data(canvas, self.trainer.dataset(), added).map_err(error)
     }
 
     /// Draws the training curves so far.
     #[wasm_bindgen(js_name = drawCurves)]
-    pub fn draw_curves(&self, canvas: HtmlCanvasElement) -> Result<(), JsError> {
+    pub fn draw_curves(&self, canvas: &AnyCanvas) -> Result<(), JsError> {
         draw::curves(canvas, &self.trainer).map_err(error)
     }
 
     /// Draws the latest posterior predictive.
     #[wasm_bindgen(js_name = drawPredictive)]
-    pub fn draw_predictive(&self, canvas: HtmlCanvasElement) -> Result<(), JsError> {
+    pub fn draw_predictive(&self, canvas: &AnyCanvas) -> Result<(), JsError> {
         draw::predictive(
             canvas,
             &self.trainer,

@@ -203,6 +203,40 @@ fn exports_agree_with_the_metrics(s: &Session, m: &JsValue) {
     assert_eq!(get(&summary, "best_val_rmse").as_f64(), Some(best_rmse));
 }
 
+/// The page's CPU runs draw in the trainer's worker, on off-screen canvases, and show each
+/// figure as an image: the same pixels as drawing on the page's canvas.
+#[wasm_bindgen_test]
+async fn a_figure_drawn_off_screen_is_the_figure_drawn_on_the_page() {
+    let mut s = Session::create(tiny(), BackendChoice::Cpu)
+        .await
+        .map_err(message)
+        .unwrap();
+    run_to_end(&mut s).await;
+    s.refresh_predictive(false).await.map_err(message).unwrap();
+    let (w, h) = (900, 420);
+    let on_page = canvas(w, h);
+    s.draw_predictive(on_page.unchecked_ref())
+        .map_err(message)
+        .unwrap();
+    let off = web_sys::OffscreenCanvas::new(w, h).unwrap();
+    s.draw_predictive(off.unchecked_ref())
+        .map_err(message)
+        .unwrap();
+    let image = off.transfer_to_image_bitmap().unwrap();
+    let shown = canvas(w, h);
+    let ctx: web_sys::CanvasRenderingContext2d = shown
+        .get_context("2d")
+        .unwrap()
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    ctx.draw_image_with_image_bitmap(&image, 0.0, 0.0).unwrap();
+    let (a, b) = (pixels(&on_page), pixels(&shown));
+    let differ = a.chunks(4).zip(b.chunks(4)).filter(|(p, q)| p != q).count();
+    assert!(inked(&shown) > 5_000, "the off-screen figure is blank");
+    assert_eq!(differ, 0, "{differ} of {} pixels differ", w * h);
+}
+
 #[wasm_bindgen_test]
 async fn plots_draw_onto_real_canvases() {
     let mut s = Session::create(tiny(), BackendChoice::Cpu)
@@ -210,26 +244,36 @@ async fn plots_draw_onto_real_canvases() {
         .map_err(message)
         .unwrap();
     let (data, curves, pred) = (canvas(600, 340), canvas(1200, 340), tall());
-    s.draw_data(data.clone()).map_err(message).unwrap();
+    s.draw_data(data.unchecked_ref()).map_err(message).unwrap();
     assert!(inked(&data) > 2_000, "data plot is blank");
     run_to_end(&mut s).await;
     s.refresh_predictive(false).await.map_err(message).unwrap();
-    s.draw_curves(curves.clone()).map_err(message).unwrap();
-    s.draw_predictive(pred.clone()).map_err(message).unwrap();
+    s.draw_curves(curves.unchecked_ref())
+        .map_err(message)
+        .unwrap();
+    s.draw_predictive(pred.unchecked_ref())
+        .map_err(message)
+        .unwrap();
     assert!(inked(&curves) > 2_000, "curves are blank");
     assert_band_and_mean(&pred);
     // New sampled networks change the figure.
     let first = pixels(&pred);
     s.resample().await.map_err(message).unwrap();
-    s.draw_predictive(pred.clone()).map_err(message).unwrap();
-    assert_ne!(first, pixels(&pred), "new networks drew the same figure");
-    let (before, calibration, weights) = (canvas(600, 340), canvas(600, 340), canvas(1200, 340));
-    s.draw_before(before.clone()).map_err(message).unwrap();
-    s.refresh_weights().await.map_err(message).unwrap();
-    s.draw_calibration(calibration.clone())
+    s.draw_predictive(pred.unchecked_ref())
         .map_err(message)
         .unwrap();
-    s.draw_weights(weights.clone()).map_err(message).unwrap();
+    assert_ne!(first, pixels(&pred), "new networks drew the same figure");
+    let (before, calibration, weights) = (canvas(600, 340), canvas(600, 340), canvas(1200, 340));
+    s.draw_before(before.unchecked_ref())
+        .map_err(message)
+        .unwrap();
+    s.refresh_weights().await.map_err(message).unwrap();
+    s.draw_calibration(calibration.unchecked_ref())
+        .map_err(message)
+        .unwrap();
+    s.draw_weights(weights.unchecked_ref())
+        .map_err(message)
+        .unwrap();
     // Prior functions in PURPLE, calibration lines in BLUE, σ bars in BLUE at 75 %.
     let prior = coloured(&before, [148, 103, 189], 30);
     assert!(prior > 1_500, "no prior functions ({prior} pixels)");
@@ -354,7 +398,9 @@ async fn webgpu_session_trains_to_the_end() {
     assert_learned(rmse);
     s.refresh_predictive(true).await.map_err(message).unwrap();
     let c = tall();
-    s.draw_predictive(c.clone()).map_err(message).unwrap();
+    s.draw_predictive(c.unchecked_ref())
+        .map_err(message)
+        .unwrap();
     assert_band_and_mean(&c);
 }
 
