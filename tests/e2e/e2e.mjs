@@ -908,6 +908,11 @@ async function liveFiguresCost(browser, server) {
     `training on the page ${longTasks.page.join(", ")}`);
   console.log(`cost per redraw: ${costs.join(", ")}`);
   check(costs.length >= 6, `costs of ${costs.length} figures and computations shown on the page`);
+  // Each figure's cost is its drawing's time: a figure missing drew nowhere (in the trainer's
+  // worker, the run's figures are drawn off-screen and sent over).
+  const missing = ["before", "data", "curves", "predictive", "calibration", "weights"]
+    .filter((name) => !costs.some((c) => c.startsWith(`${name} `)));
+  check(missing.length === 0, `every figure drawn and timed (${missing.join(", ") || "none"} missing)`);
 }
 
 // How soon Pause shows during a run with live figures and workers (the defaults): six pauses at

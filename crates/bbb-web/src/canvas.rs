@@ -108,7 +108,6 @@ pub struct Canvas {
 impl Canvas {
     /// `None` when the canvas has no 2D context (another kind of context holds it).
     pub fn new(canvas: &AnyCanvas) -> Option<Self> {
-        wasm_bindgen::JsCast::dyn_ref::<web_sys::HtmlCanvasElement>(canvas.as_ref() as &JsValue)?;
         let context = canvas.get_context("2d").ok()??;
         Some(Self {
             context,
