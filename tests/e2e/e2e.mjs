@@ -13,7 +13,7 @@
 // shows its metrics and draws.
 //
 //   node tests/e2e/e2e.mjs [--only cpu|webgpu] [--preset quick|full] [--webgpu-short] [--out DIR]
-//                          [--just throttledFirstLoad,moduleSwitch,…] [--busy N]
+//                          [--just throttledFirstLoad,moduleSwitch,…] [--busy N] [--rounds N]
 //
 // `--busy N` keeps N other processes spinning on the CPU for the whole test: how the page fares
 // on a machine that is doing something else (its main thread's long tasks, above all).
@@ -974,6 +974,41 @@ async function fullPreset(browser, server, label) {
   await page.close();
 }
 
+// The quick preset on a machine doing something else (`--busy N` processes spinning, two when
+// not given): rounds of a run trained on the page and one trained in the trainer's worker,
+// alternating, each with its main thread's long tasks from Train to "done". The worker's runs
+// must have none. Run on request only (`--just busyMachine [--rounds N]`).
+async function busyMachine(browser, server, label) {
+  const spinning = busy.length ? [] : [0, 1].map(() => spawn(process.execPath, ["-e", "for (;;);"], { stdio: "ignore" }));
+  const rounds = Number(opt("rounds", 4));
+  const seen = { page: [], worker: [] };
+  try {
+    for (let r = 0; r < rounds; r++) {
+      for (const place of ["page", "worker"]) {
+        const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+        await observeLongTasks(page);
+        await page.goto(`${server.url}#preset=quick&backend=cpu&trainer=${place}`);
+        await waitStatus(page, "ready", 120_000);
+        await page.waitForFunction(() => document.querySelector('[data-testid="workers"]').dataset.count !== "0", null, { timeout: 60_000 });
+        const start = await page.evaluate(() => performance.now());
+        await page.locator('[data-testid="train"]').click();
+        await waitStatus(page, "done", 600_000);
+        const secs = Number((await page.locator("#elapsed").innerText()).replace(" s", ""));
+        seen[place].push({ secs, tasks: await longTasksSince(page, start) });
+        await page.close();
+      }
+    }
+  } finally {
+    spinning.forEach((p) => p.kill());
+  }
+  const shown = (runs) => runs.map(({ secs, tasks }) =>
+    `${secs.toFixed(1)} s, ${tasks.length} (longest ${Math.max(0, ...tasks).toFixed(0)} ms)`).join("; ");
+  console.log(`     ${busy.length || 2} busy processes; training on the page: ${shown(seen.page)}`);
+  console.log(`     in the trainer's worker: ${shown(seen.worker)}`);
+  const left = seen.worker.reduce((n, r) => n + r.tasks.length, 0);
+  check(left === 0, `${label} no long task in ${rounds} runs trained in the worker on a busy machine (${left} seen)`);
+}
+
 async function runOnce(backend) {
   const server = await serve(process.env.DIST ?? join(root, "dist"), "/course/bbb/");
   const browser = await chromium.launch({
@@ -1120,7 +1155,7 @@ async function runOnce(backend) {
 // `--only webgpu`, the WebGPU one), for working on one of them without the whole run.
 async function runJust(names) {
   const checks = {
-    throttledFirstLoad, moduleSwitch, pauseLatency, liveFiguresCost, fullPreset, pageMatchesCli, embedHost, accessibility, ndarrayAgainstFlex,
+    throttledFirstLoad, moduleSwitch, pauseLatency, liveFiguresCost, fullPreset, busyMachine, pageMatchesCli, embedHost, accessibility, ndarrayAgainstFlex,
     bestAvailableRace, softwareAdapterLoadsCpuModule,
   };
   const server = await serve(process.env.DIST ?? join(root, "dist"), "/course/bbb/");
