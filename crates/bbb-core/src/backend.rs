@@ -87,3 +87,18 @@ pub(crate) fn test_device() -> Device {
         .find_map(Backend::cpu_device)
         .expect("tests need the ndarray or flex feature")
 }
+
+/// A tensor of standard normals from the crate's seeded generator, for test inputs: the same
+/// case on every run (burn's own `random` draws from a shared, unseeded generator).
+#[cfg(test)]
+pub(crate) fn normal_tensor(
+    shape: [usize; 2],
+    seed: u64,
+    device: &Device,
+) -> burn::tensor::Tensor<2> {
+    let mut rng = crate::rng::Rng::new(seed);
+    let values: Vec<f32> = (0..shape[0] * shape[1])
+        .map(|_| rng.normal() as f32)
+        .collect();
+    burn::tensor::Tensor::from_data(burn::tensor::TensorData::new(values, shape), device)
+}

@@ -191,7 +191,7 @@ mod tests {
         assert!((softplus_f64(-4.5) - (1.0 + (-4.5f64).exp()).ln()).abs() < 1e-15);
         assert_eq!(softplus_f64(800.0), 800.0);
     }
-    use crate::backend::test_device;
+    use crate::backend::{normal_tensor, test_device};
 
     fn layer(d_in: usize, d_out: usize, seed: u64) -> BayesLinear {
         let device = test_device();
@@ -317,11 +317,7 @@ mod tests {
         let mut l = layer(4, 3, 4);
         l.w_rho = Tensor::full([4, 3], -30.0, &device);
         l.b_rho = Tensor::full([1, 3], -30.0, &device);
-        let x = Tensor::<2>::random(
-            [5, 4],
-            burn::tensor::Distribution::Normal(0.0, 1.0),
-            &device,
-        );
+        let x = normal_tensor([5, 4], 27, &device);
         let mean = values(l.forward_mean(x.clone()));
         let sampled = l
             .forward_sampled(x.unsqueeze::<3>(), &mut Noise::host(2))

@@ -57,12 +57,12 @@ pub fn elbo_step(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::test_device;
+    use crate::backend::{normal_tensor, test_device};
     use crate::bayes_linear::BayesLinear;
     use crate::config::Config;
     use crate::data::N_FEATURES;
     use crate::rng::Rng;
-    use burn::tensor::{Device, Distribution, TensorData};
+    use burn::tensor::{Device, TensorData};
 
     fn scalar(t: Tensor<1>) -> f64 {
         t.into_scalar::<f32>() as f64
@@ -82,8 +82,8 @@ mod tests {
     fn loss_is_nll_plus_weighted_kl_over_batches() {
         let device = test_device();
         let m = tiny_model(&device, -3.0);
-        let x = Tensor::<2>::random([6, N_FEATURES], Distribution::Normal(0.0, 1.0), &device);
-        let y = Tensor::<2>::random([6, 1], Distribution::Normal(0.0, 1.0), &device);
+        let x = normal_tensor([6, N_FEATURES], 21, &device);
+        let y = normal_tensor([6, 1], 22, &device);
         let s = ElboSettings {
             num_batches: 7,
             kl_weight: 1e-2,
@@ -104,8 +104,8 @@ mod tests {
         let device = test_device();
         let m = tiny_model(&device, -1.0);
         let (samples, n) = (5, 8);
-        let x = Tensor::<2>::random([n, N_FEATURES], Distribution::Normal(0.0, 1.0), &device);
-        let y = Tensor::<2>::random([n, 1], Distribution::Normal(0.0, 1.0), &device);
+        let x = normal_tensor([n, N_FEATURES], 23, &device);
+        let y = normal_tensor([n, 1], 24, &device);
         let values = |t: Tensor<3>| -> Vec<f64> {
             let v: Vec<f32> = t.into_data().try_into_vec_as().unwrap();
             v.into_iter().map(f64::from).collect()
@@ -149,8 +149,8 @@ mod tests {
             blocks: vec![],
             output: BayesLinear::init(2, 1, -1.0, &mut rng, &device),
         };
-        let x = Tensor::<2>::random([5, d_in], Distribution::Normal(0.0, 1.0), &device);
-        let y = Tensor::<2>::random([5, 1], Distribution::Normal(0.0, 1.0), &device);
+        let x = normal_tensor([5, d_in], 25, &device);
+        let y = normal_tensor([5, 1], 26, &device);
         let s = ElboSettings {
             num_batches: 3,
             kl_weight: 0.05,
