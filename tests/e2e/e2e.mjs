@@ -1080,6 +1080,8 @@ async function runOnce(backend) {
     const cores = await page.evaluate(() => navigator.hardwareConcurrency);
     if (backend === "cpu") check(workers === Math.min(cores, 8), `${label} ${workers} evaluation worker${workers === 1 ? "" : "s"} (${cores} cores)`);
     else check(workers === 0, `${label} no evaluation workers on WebGPU`);
+    const place = await page.locator('[data-testid="trainer"]').getAttribute("data-place");
+    check(place === "worker", `${label} the run trains in the trainer's worker (${place})`);
     for (const id of ["plot-data", "plot-curves"]) {
       const n = await inkedPixels(page, id);
       check(n > 5_000, `${label} ${id} has drawn (${n} inked pixels)`);

@@ -48,7 +48,7 @@ export class Player {
     this.controls = controls;
     this.session = null;
     // Where the runs' Sessions live: the trainer's worker, or the page (see session-host.js).
-    this.host = new SessionHost(wasm, controls.trainerChoice());
+    this.host = new SessionHost(wasm, controls.trainerChoice(), controls.raceAnyAdapter);
     this.generation = 0;
     this.queue = Promise.resolve();
     this.spentMs = 0; // wall time spent training, pauses excluded
@@ -163,11 +163,13 @@ export class Player {
       this.lastPredictiveEpoch = -1;
       this.views.showBackend(session.backendLabel, session.note);
       this.views.showTrainer(session.inWorker);
-      await this.views.redraw(session, ALL_FIGURES);
+      // The numbers first, then the figures, shown together.
       const p = await session.progress();
-      this.views.showProgress(p, await session.eta(0), 0);
-      this.views.showMetrics(await session.metrics());
-      this.views.showRegions(await session.regions());
+      const [eta, metrics, regions] = [await session.eta(0), await session.metrics(), await session.regions()];
+      await this.views.redraw(session, ALL_FIGURES);
+      this.views.showProgress(p, eta, 0);
+      this.views.showMetrics(metrics);
+      this.views.showRegions(regions);
       this.postedEpoch = 0;
       this.seen = p;
       this.quarter = 0;
@@ -180,15 +182,17 @@ export class Player {
       const session = this.session;
       if (!session?.gpShown || this.done) return;
       await nextFrame();
+      let regions;
       try {
         await this.views.timed("Gaussian process: fit, predict, draw", async () => {
           await session.refreshGp();
+          regions = await session.regions();
           await this.views.redraw(session, { predictive: true });
         });
       } catch (e) {
         this.views.showMessage(e.message ?? String(e));
       }
-      this.views.showRegions(await session.regions());
+      this.views.showRegions(regions ?? (await session.regions()));
     });
     if (this.resumeAfterRestart) {
       this.resumeAfterRestart = false;
@@ -234,10 +238,9 @@ export class Player {
           this.views.showMessage(e.message ?? String(e));
         }
       }
+      const [regions, m, p] = [await session.regions(), await session.metrics(), await session.progress()];
       await this.views.redraw(session, ALL_FIGURES);
-      this.views.showRegions(await session.regions());
-      const m = await session.metrics();
-      const p = await session.progress();
+      this.views.showRegions(regions);
       return `Loaded ${name}: a posterior trained for ${p.totalEpochs} epochs (the state of epoch ${m.bestEpoch}); nothing was trained now.`;
     });
   }
@@ -504,9 +507,10 @@ export class Player {
     await yieldToBrowser();
     await views.timed("weights read", () => session.refreshWeights());
     await yieldToBrowser();
+    const [metrics, regions] = [await session.metrics(), await session.regions()];
     await views.redraw(session, POSTERIOR_FIGURES);
-    views.showMetrics(await session.metrics());
-    views.showRegions(await session.regions());
+    views.showMetrics(metrics);
+    views.showRegions(regions);
   }
 
   // Fresh sampled networks on the predictive figure; the band and the numbers stay.
@@ -520,8 +524,9 @@ export class Player {
         this.views.showMessage(e.message ?? String(e));
         return;
       }
+      const metrics = await session.metrics();
       await this.views.redraw(session, { predictive: true, calibration: true });
-      this.views.showMetrics(await session.metrics());
+      this.views.showMetrics(metrics);
     });
   }
 }

@@ -1,9 +1,9 @@
-// Where a run's Session lives. On a CPU run it lives in the trainer's worker (session-worker.js):
-// training, predictives and drawing all happen there, and the page's main thread only forwards
-// calls, places the figures that come back as images and writes the numbers, so it stays free
-// for the reader even while every core is busy. A WebGPU run (whose GPU work is asynchronous
-// anyway), a browser without module workers or OffscreenCanvas, or an address with
-// trainer=page keeps the Session in the page. Both kinds answer the same calls, each returning
+// Where a run's Session lives. It lives in the trainer's worker (session-worker.js): training,
+// predictives and drawing all happen there, on the CPU or on WebGPU (which workers have too), and
+// the page's main thread only forwards calls, places the figures that come back as images and
+// writes the numbers, so it stays free for the reader even while every core is busy. A browser
+// without module workers or OffscreenCanvas, or an address with trainer=page, keeps the Session
+// in the page. Both kinds answer the same calls, each returning
 // a promise, so the Player does not care which it holds.
 
 import { moduleUrls } from "./module.js";
@@ -123,7 +123,7 @@ class TrainerWorker {
 
 // Starts the trainer's worker with the page's own module (compiled once, posted); null where
 // it cannot run here.
-async function startWorker(wasm) {
+async function startWorker(wasm, countSoftwareAdapter) {
   if (typeof Worker === "undefined" || typeof OffscreenCanvas === "undefined" || !wasm.compiled) return null;
   let worker;
   try {
@@ -132,7 +132,7 @@ async function startWorker(wasm) {
     const { glue } = await moduleUrls(wasm.moduleKind);
     const timeout = new Promise((_, reject) =>
       setTimeout(() => reject(new Error("loading the trainer's worker took too long")), LOAD_TIMEOUT_MS));
-    await Promise.race([trainer.request({ type: "load", glue, module: wasm.compiled }), timeout]);
+    await Promise.race([trainer.request({ type: "load", glue, module: wasm.compiled, countSoftwareAdapter }), timeout]);
     return trainer;
   } catch (e) {
     worker?.terminate();
@@ -142,22 +142,25 @@ async function startWorker(wasm) {
 }
 
 export class SessionHost {
-  // `place`: "worker" (the default) or "page" (the address's trainer=page).
-  constructor(wasm, place) {
+  // `place`: "worker" (the default) or "page" (the address's trainer=page);
+  // `countSoftwareAdapter`: the address's adapter=any (see backend.rs).
+  constructor(wasm, place, countSoftwareAdapter) {
     this.wasm = wasm;
-    this.worker = place === "page" ? Promise.resolve(null) : startWorker(wasm);
+    this.place = place;
+    this.countSoftwareAdapter = countSoftwareAdapter;
+    this.worker = null; // started with the first run
   }
 
-  // Whether a run on `backend` trains in the worker: a CPU run (flex or ndarray), or "best
-  // available" in the CPU-only module, where it cannot be anything else.
-  async workerFor(backend) {
-    const cpu = backend === "cpu" || backend === "ndarray" || (backend === "auto" && this.wasm.moduleKind === "cpu");
-    return cpu ? this.worker : null;
+  // The worker runs train in, or null for the page.
+  workerFor() {
+    if (this.place === "page") return null;
+    this.worker ??= startWorker(this.wasm, this.countSoftwareAdapter);
+    return this.worker;
   }
 
   // A new run (Session.create), in the worker or in the page.
   async create(settings, backend) {
-    const worker = await this.workerFor(backend);
+    const worker = await this.workerFor();
     if (!worker) return new LocalSession(this.wasm, await this.wasm.Session.create(settings, backend));
     const { id, info } = await worker.request({ type: "create", settings, backend });
     return new RemoteSession(worker, id, info);
@@ -165,7 +168,7 @@ export class SessionHost {
 
   // A saved posterior (Session.fromPosterior), in the worker or in the page.
   async fromPosterior(bytes, backend) {
-    const worker = await this.workerFor(backend);
+    const worker = await this.workerFor();
     if (!worker) return new LocalSession(this.wasm, await this.wasm.Session.fromPosterior(bytes, backend));
     const { id, info } = await worker.request({ type: "load-posterior", bytes, backend });
     return new RemoteSession(worker, id, info);

@@ -46,6 +46,7 @@ async function handle(data) {
     case "load":
       bindings = await import(data.glue);
       await bindings.default({ module_or_path: data.module });
+      bindings.countSoftwareAdapter(data.countSoftwareAdapter);
       return {};
     case "create":
       return keep(await bindings.Session.create(data.settings, data.backend));

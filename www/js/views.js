@@ -61,14 +61,15 @@ export class Views {
   }
 
   // Redraws the figures in `which` ({ name: true }) from the session (which draws them in the
-  // trainer's worker, or here), each timed, and their text alternatives.
+  // trainer's worker, or here), each timed, and their text alternatives. The figures appear
+  // last, so a caller that has its numbers in hand shows both in the same task.
   async redraw(session, which) {
     try {
+      const words = await session.describe();
       const figures = {};
       for (const name of ORDER) if (which[name]) figures[name] = this.fit(this.canvases[name]);
       const ms = await session.draw(figures);
       for (const [name, t] of Object.entries(ms)) this.addCost(name, t);
-      const words = await session.describe();
       for (const name of Object.keys(figures)) {
         if (words[name]) this.canvases[name].setAttribute("aria-label", words[name]);
       }

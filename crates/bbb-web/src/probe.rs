@@ -143,13 +143,18 @@ async fn within(
             .map_err(|e| JsValue::from_str(&e))
     });
     let timer = js_sys::Promise::new(&mut |resolve, _| {
-        let _ = web_sys::window()
-            .expect("the page has a window")
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms.ceil() as i32);
+        set_timeout(&resolve, ms.ceil() as i32);
     });
     let first = js_sys::Promise::race(&js_sys::Array::of2(&work, &timer));
     wasm_bindgen_futures::JsFuture::from(first)
         .await
         .map(|v| v.as_f64())
         .map_err(|e| e.as_string().unwrap_or_else(|| format!("{e:?}")))
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// The global `setTimeout`, on a page or in a worker (the trainer's worker runs the race).
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(callback: &js_sys::Function, ms: i32) -> wasm_bindgen::JsValue;
 }
