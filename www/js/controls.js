@@ -126,7 +126,7 @@ export class Controls {
     this.preset.value = presets.includes(preset) ? preset : "quick";
     const backend = params.get("backend");
     if ([...this.backend.options].some((o) => o.value === backend)) this.backend.value = backend;
-    // Where the run trains: "worker" (the default, on a CPU run) or "page" (a page option).
+    // Where the run trains: "worker" (the default) or "page" (a page option).
     const trainer = params.get("trainer");
     this.trainer = "worker";
     if (trainer === "page" || trainer === "worker") this.trainer = trainer;

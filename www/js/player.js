@@ -1,8 +1,9 @@
 import { EvalWorkers } from "./workers.js";
 import { SessionHost } from "./session-host.js";
 
-// Runs the training loop: bounded Session.step calls back to back (in the trainer's worker on a
-// CPU run: session-host.js), handing the main thread back to the browser between calls (so input and painting stay smooth) and waiting for an animation
+// Runs the training loop: bounded Session.step calls back to back (in the trainer's worker unless
+// the browser cannot host it: session-host.js), handing the main thread back to the browser
+// between calls (so input and painting stay smooth) and waiting for an animation
 // frame only when there is something new to draw (or for the workers' evaluation, when the
 // session must have it before going on). A generation counter retires stale loops on
 // pause or reset, and every call into the Session goes through one queue so no two are ever in
