@@ -133,12 +133,17 @@ fn assert_band_and_mean(c: &HtmlCanvasElement) {
     assert!(mean > 300, "the mean is missing ({mean} pixels)");
 }
 
-#[wasm_bindgen_test]
-async fn session_steps_in_bounded_calls_and_reports_metrics() {
-    let mut s = Session::create(tiny(), BackendChoice::Cpu)
+/// A run of the tiny settings on the CPU, not yet trained.
+async fn tiny_session() -> Session {
+    Session::create(tiny(), BackendChoice::Cpu)
         .await
         .map_err(message)
-        .unwrap();
+        .unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn session_steps_in_bounded_calls_and_reports_metrics() {
+    let mut s = tiny_session().await;
     assert_eq!(s.backend(), "cpu");
     let m = s.metrics();
     assert!(
@@ -203,14 +208,11 @@ fn exports_agree_with_the_metrics(s: &Session, m: &JsValue) {
     assert_eq!(get(&summary, "best_val_rmse").as_f64(), Some(best_rmse));
 }
 
-/// The page's CPU runs draw in the trainer's worker, on off-screen canvases, and show each
-/// figure as an image: the same pixels as drawing on the page's canvas.
+/// The page's runs draw in the trainer's worker, on off-screen canvases, and show each figure
+/// as an image: the same pixels as drawing on the page's canvas.
 #[wasm_bindgen_test]
 async fn a_figure_drawn_off_screen_is_the_figure_drawn_on_the_page() {
-    let mut s = Session::create(tiny(), BackendChoice::Cpu)
-        .await
-        .map_err(message)
-        .unwrap();
+    let mut s = tiny_session().await;
     run_to_end(&mut s).await;
     s.refresh_predictive(false).await.map_err(message).unwrap();
     let (w, h) = (900, 420);
@@ -239,10 +241,7 @@ async fn a_figure_drawn_off_screen_is_the_figure_drawn_on_the_page() {
 
 #[wasm_bindgen_test]
 async fn plots_draw_onto_real_canvases() {
-    let mut s = Session::create(tiny(), BackendChoice::Cpu)
-        .await
-        .map_err(message)
-        .unwrap();
+    let mut s = tiny_session().await;
     let (data, curves, pred) = (canvas(600, 340), canvas(1200, 340), tall());
     s.draw_data(data.unchecked_ref()).map_err(message).unwrap();
     assert!(inked(&data) > 2_000, "data plot is blank");
