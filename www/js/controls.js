@@ -135,8 +135,9 @@ export class Controls {
     const workers = params.get("workers");
     this.workers = null;
     if (workers !== null) {
-      if (/^([0-9]|1[0-6])$/.test(workers)) this.workers = Number(workers);
-      else notes.push(`The link's workers=${workers.slice(0, 20)} was not used: give a whole number from 0 to 16.`);
+      const most = this.wasm.maxEvaluationWorkers();
+      if (/^[0-9]{1,2}$/.test(workers) && Number(workers) <= most) this.workers = Number(workers);
+      else notes.push(`The link's workers=${workers.slice(0, 20)} was not used: give a whole number from 0 to ${most}.`);
     }
     // `adapter=any`: "best available" races even a software WebGPU adapter against the CPU
     // (normally only a real GPU is raced), so the race can be seen on a machine without one.

@@ -8,6 +8,8 @@
 import { Loading } from "./loading.js";
 
 const ADAPTER_WAIT_MS = 2000;
+// How long a worker may take to load a module before the page does without it.
+export const LOAD_TIMEOUT_MS = 30_000;
 let manifest = null;
 
 function modules() {

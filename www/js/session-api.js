@@ -1,19 +1,23 @@
 // What a Session answers, shared by the page (session-host.js) and the trainer's worker
 // (session-worker.js). See crates/bbb-web/src/session.rs for each call.
 
-// The calls forwarded by name; each resolves to what the Session returns.
-export const CALLS = [
-  "step", "stepEpoch", "progress", "eta", "metrics", "regions", "describe", "summary",
-  "epochsAfter", "settings", "refreshGp", "useWorkers", "evaluationWorkers", "takeEvaluationJob",
-  "deliverEvaluation", "startPredictive", "predictiveJob", "deliverPredictive", "predictiveStep",
-  "refreshWeights", "resample", "historyCsv", "posteriorFile",
-];
-
 // The drawing call for each figure.
 export const DRAWS = {
   before: "drawBefore", data: "drawData", curves: "drawCurves",
   predictive: "drawPredictive", calibration: "drawCalibration", weights: "drawWeights",
 };
+
+// The calls forwarded by name, each resolving to what the Session returns: every method
+// wasm-bindgen generated on the Session class (crates/bbb-web/src/session*.rs), less the
+// drawing calls (answered with images: DRAWS) and `free` (each side frees its own).
+export function callsOf(Session) {
+  const proto = Session.prototype;
+  const drawing = new Set(Object.values(DRAWS));
+  return Object.getOwnPropertyNames(proto).filter((name) => {
+    const { value } = Object.getOwnPropertyDescriptor(proto, name);
+    return typeof value === "function" && name !== "constructor" && name !== "free" && !drawing.has(name);
+  });
+}
 
 // What never changes during a run, read once when it starts.
 const FIXED = ["backend", "backendLabel", "note", "race", "gpShown", "liveViews"];

@@ -6,10 +6,8 @@
 // in the page. Both kinds answer the same calls, each returning
 // a promise, so the Player does not care which it holds.
 
-import { moduleUrls } from "./module.js";
-const LOAD_TIMEOUT_MS = 30_000;
-
-import { CALLS, DRAWS, advance, fixed } from "./session-api.js";
+import { LOAD_TIMEOUT_MS, moduleUrls } from "./module.js";
+import { DRAWS, advance, callsOf, fixed } from "./session-api.js";
 
 // A Session in the page.
 class LocalSession {
@@ -84,13 +82,16 @@ class RemoteSession {
   }
 }
 
-for (const name of CALLS) {
-  LocalSession.prototype[name] = async function (...args) {
-    return this.session[name](...args);
-  };
-  RemoteSession.prototype[name] = function (...args) {
-    return this.worker.request({ type: "call", id: this.id, method: name, args });
-  };
+// Both kinds answer every call of the module's Session, forwarded by name.
+function installCalls(Session) {
+  for (const name of callsOf(Session)) {
+    LocalSession.prototype[name] ??= async function (...args) {
+      return this.session[name](...args);
+    };
+    RemoteSession.prototype[name] ??= function (...args) {
+      return this.worker.request({ type: "call", id: this.id, method: name, args });
+    };
+  }
 }
 
 // The trainer's worker: requests answered in order, each by its number.
@@ -149,6 +150,7 @@ export class SessionHost {
     this.place = place;
     this.countSoftwareAdapter = countSoftwareAdapter;
     this.worker = null; // started with the first run
+    installCalls(wasm.Session);
   }
 
   // The worker runs train in, or null for the page.

@@ -3,9 +3,10 @@
 // forwards (session-host.js), and draws the figures on off-screen canvases, sending each back as
 // an image. Messages are handled one after another, in the order they came.
 
-import { CALLS, DRAWS, advance, fixed } from "./session-api.js";
+import { DRAWS, advance, callsOf, fixed } from "./session-api.js";
 
 let bindings = null;
+let calls = new Set(); // the Session's calls, once the module is loaded
 const sessions = new Map();
 let nextSession = 1;
 // One off-screen canvas per figure, reused from one drawing to the next.
@@ -47,13 +48,14 @@ async function handle(data) {
       bindings = await import(data.glue);
       await bindings.default({ module_or_path: data.module });
       bindings.countSoftwareAdapter(data.countSoftwareAdapter);
+      calls = new Set(callsOf(bindings.Session));
       return {};
     case "create":
       return keep(await bindings.Session.create(data.settings, data.backend));
     case "load-posterior":
       return keep(await bindings.Session.fromPosterior(data.bytes, data.backend));
     case "call":
-      if (!CALLS.includes(data.method)) throw new Error(`unknown call ${data.method}`);
+      if (!calls.has(data.method)) throw new Error(`unknown call ${data.method}`);
       return { value: await session(data.id)[data.method](...data.args) };
     case "advance":
       if (data.call !== "step" && data.call !== "stepEpoch") throw new Error(`unknown call ${data.call}`);

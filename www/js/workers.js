@@ -6,9 +6,7 @@
 // needed, so hosting and iframe embedding keep working; where workers cannot start, the page
 // evaluates and draws in its own steps.
 
-import { compile, moduleUrls } from "./module.js";
-
-const LOAD_TIMEOUT_MS = 30_000;
+import { LOAD_TIMEOUT_MS, compile, moduleUrls } from "./module.js";
 
 function timeout(ms, what) {
   return new Promise((_, reject) => setTimeout(() => reject(new Error(`${what} took over ${ms / 1000} s`)), ms));

@@ -1,11 +1,11 @@
 //! Command-line arguments. The run's hyperparameter flags and their help come from the core's
 //! settings table, so the CLI, the page and the address accept the same names and values.
 
-use bbb_core::data::MIN_OWN_POINTS;
-use bbb_core::edits::Edits;
-use bbb_core::own_data::{parse_csv, MAX_OWN_BYTES, MAX_OWN_POINTS};
-use bbb_core::posterior_file::{PosteriorFile, MAX_FILE_BYTES};
-use bbb_core::settings::{Kind, Setting, SETTINGS};
+use bbb_core::config::edits::Edits;
+use bbb_core::config::scenario::MIN_OWN_POINTS;
+use bbb_core::config::settings::{Kind, Setting, SETTINGS};
+use bbb_core::data::own_data::{parse_csv, MAX_OWN_BYTES, MAX_OWN_POINTS};
+use bbb_core::report::posterior_file::{PosteriorFile, MAX_FILE_BYTES};
 use bbb_core::{Backend, Config, Preset};
 use clap::parser::ValueSource;
 use clap::{Arg, ArgAction, ArgMatches, Command as Clap};
@@ -79,8 +79,8 @@ fn help_line(s: &Setting) -> String {
     let r = s.range;
     let low = if r.min_exclusive { "above " } else { "" };
     let (min, max) = (
-        bbb_core::settings::show(r.min),
-        bbb_core::settings::show(r.max),
+        bbb_core::config::settings::show(r.min),
+        bbb_core::config::settings::show(r.max),
     );
     format!("{}{unit} [{default}; {low}{min} to {max}]", s.help)
 }
@@ -205,7 +205,9 @@ fn threads_arg(help: &'static str) -> Arg {
 /// The `--threads` given, or every core.
 fn threads_of(m: &ArgMatches) -> usize {
     m.get_one::<u32>("threads")
-        .map_or_else(bbb_core::parallel::available_threads, |&n| n as usize)
+        .map_or_else(bbb_core::maths::parallel::available_threads, |&n| {
+            n as usize
+        })
 }
 
 /// Turns parsed arguments into a command; a setting's error names its flag.
@@ -386,7 +388,7 @@ mod tests {
         };
         assert_eq!(b.backends, vec![Backend::Flex, Backend::Ndarray]);
         assert!(b.full_run && b.epochs == 2);
-        let cores = bbb_core::parallel::available_threads();
+        let cores = bbb_core::maths::parallel::available_threads();
         assert_eq!(b.threads, cores, "every core by default");
         let Command::Run(r) = parse(&args("--threads 3")).unwrap() else {
             panic!("expected a run")
@@ -447,7 +449,7 @@ mod tests {
             panic!("expected a run")
         };
         let c = &r.config;
-        assert_eq!(c.scenario, bbb_core::data::Scenario::Gap);
+        assert_eq!(c.scenario, bbb_core::config::scenario::Scenario::Gap);
         assert_eq!((c.noise_std, c.x_range, c.gp), (0.16, 6.0, 0));
         let help = command().render_help().to_string();
         assert!(

@@ -2,7 +2,7 @@
 //! evaluation against the tutorial's loop of single passes, and (with `--full-run`) the whole
 //! full preset, then the scaling over threads, the exponential's cost and the noise samplers. Every ratio compares figures measured in this same run.
 
-use bbb_core::evaluate::{eval_batch_looped, read_scalars, EvalSet, McSamples};
+use bbb_core::train::evaluate::{eval_batch_looped, read_scalars, EvalSet, McSamples};
 use bbb_core::{Backend, Config, Trainer};
 use pollster::block_on;
 use std::time::Instant;

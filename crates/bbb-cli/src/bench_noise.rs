@@ -4,7 +4,7 @@
 //! weight noise. The project keeps its own sampler only while it is faster here. (Its hand-written
 //! xoshiro256++ went the same way: measured here no faster than `rand_xoshiro`, it was replaced.)
 
-use bbb_core::normals::Normals;
+use bbb_core::maths::normals::Normals;
 use rand_distr::{Distribution, StandardNormal};
 use rand_xoshiro::rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;

@@ -2,10 +2,10 @@
 //! batches spread over them, the results identical), and what the exponential in SiLU costs next
 //! to the matrix product of the same evaluation layer. Ratios are against figures from this run.
 
-use bbb_core::activation::silu_host;
 use bbb_core::burn::tensor::{Distribution, Tensor};
-use bbb_core::evaluate::read_scalars;
-use bbb_core::model::silu;
+use bbb_core::model::activation::silu;
+use bbb_core::model::activation::silu_host;
+use bbb_core::train::evaluate::read_scalars;
 use bbb_core::{Backend, Config, Event, Phase, Trainer};
 use pollster::block_on;
 use std::time::Instant;
@@ -127,7 +127,7 @@ pub fn bench_exp(backends: &[Backend]) -> Result<(), String> {
         .collect();
     let t = Instant::now();
     for _ in 0..REPS {
-        bbb_core::activation::silu_in_place(std::hint::black_box(&mut values));
+        bbb_core::maths::kernels::silu_in_place(std::hint::black_box(&mut values));
     }
     let alone = t.elapsed().as_secs_f64() / REPS as f64;
     println!(

@@ -1,4 +1,4 @@
-//! `summary.json` (through serde_json); `history.csv` comes from `bbb_core::export`.
+//! `summary.json` (through serde_json); `history.csv` comes from `bbb_core::report::export`.
 
 use bbb_core::Summary;
 use serde_json::{json, Value};

@@ -2,9 +2,9 @@
 //! the loss), the calibration of both bands on the test split, the weights' spreads and the
 //! functions before training. Printed after the tutorial's lines and added to `summary.json`.
 
-use bbb_core::calibration::{AT_95, LEVELS};
-use bbb_core::gp_view::GpView;
-use bbb_core::regions::{ByRegion, Region, RegionScore, Regions};
+use bbb_core::gp::view::GpView;
+use bbb_core::posterior::calibration::{AT_95, LEVELS};
+use bbb_core::posterior::regions::{ByRegion, Region, RegionScore, Regions};
 use bbb_core::{BeforeTraining, Predictive, WeightSpace};
 use serde_json::{json, Value};
 

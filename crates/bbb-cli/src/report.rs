@@ -1,6 +1,6 @@
 //! The tutorial's console output, line for line in its format, and a progress bar for terminals.
 
-use bbb_core::metrics::MIN_NONINCREASE_RATIO;
+use bbb_core::report::metrics::MIN_NONINCREASE_RATIO;
 use bbb_core::{Config, EpochRecord, Stage, Summary};
 use std::io::{IsTerminal, Write};
 
@@ -131,7 +131,7 @@ mod tests {
         let r = EpochRecord {
             epoch: 110,
             stage: Stage::Vi,
-            next_lr: bbb_core::optim::cosine_lr(4e-4, 1e-4, 50, 1000),
+            next_lr: bbb_core::train::schedule::cosine_lr(4e-4, 1e-4, 50, 1000),
             train: m,
             val: SplitMetrics { elbo: 1.7537, ..m },
         };

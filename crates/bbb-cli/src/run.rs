@@ -1,6 +1,6 @@
 //! One run of the tutorial: train, report in the tutorial's format, write the results.
 
-use bbb_core::export::history_csv;
+use bbb_core::report::export::history_csv;
 use bbb_core::{Backend, Event, NoiseSource, Phase, Trainer};
 use pollster::block_on;
 use std::time::Instant;
@@ -104,7 +104,7 @@ pub fn run(args: RunArgs) -> Result<(), String> {
     let weights = block_on(trainer.weight_space()).map_err(|e| e.to_string())?;
     let data = trainer.dataset();
     let gp = if config.gp > 0 {
-        Some(bbb_core::gp_view::gp_view(data).map_err(|e| e.to_string())?)
+        Some(bbb_core::gp::view::gp_view(data).map_err(|e| e.to_string())?)
     } else {
         None
     };
@@ -119,7 +119,7 @@ pub fn run(args: RunArgs) -> Result<(), String> {
             f64::NAN
         },
         gp,
-        regions: bbb_core::regions::Regions::of(&data.train.x),
+        regions: bbb_core::posterior::regions::Regions::of(&data.train.x),
     };
     for line in posterior.lines() {
         println!("{line}");

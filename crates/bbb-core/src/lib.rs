@@ -1,53 +1,43 @@
 //! Bayes-by-Backprop on burn: the tutorial's data, Bayesian residual regressor, ELBO and
-//! two-stage trainer, with metrics and diagnostics. No web dependencies: the same code runs
-//! natively (CLI, tests) and in the browser (WebGPU or CPU).
+//! two-stage trainer, with metrics, the posterior's views and an exact GP beside it. No web
+//! dependencies: the same code runs natively (CLI, tests) and in the browser (WebGPU or CPU).
+//!
+//! The folders are layers, each using only those before it (its `mod.rs` says which; the test
+//! `tests/layers.rs` holds every import to it):
+//!
+//! | folder | what it holds |
+//! |---|---|
+//! | [`maths`] | the generator, the normal sampler, the elementary functions and their references, the matrix product, threads |
+//! | [`config`] | the settings table, hyperparameters and presets, scenarios, edits, backends, checks |
+//! | [`data`] | the data a run draws: splits, features, scaler, a person's own points |
+//! | [`model`] | the network's one description, the Bayesian layer, KL, the regressor, the ELBO, noise |
+//! | [`engine`] | the seam between the trainer and its arithmetic: burn on any device, and the CPU engine |
+//! | [`report`] | metrics, events, the history CSV, the posterior file |
+//! | [`posterior`] | the predictive, calibration, regions, the weight space, functions before training |
+//! | [`gp`] | the exact Gaussian-process baseline |
+//! | [`train`] | the two-stage trainer, its schedule, the evaluation and what runs behind it |
 
-pub mod activation;
-pub mod backend;
-mod backprop;
-pub mod bayes_linear;
-pub mod behind;
-pub mod calibration;
 pub mod config;
 pub mod data;
-pub mod edits;
-pub mod elbo;
-pub mod evaluate;
-pub mod events;
-pub mod export;
-pub mod functions;
+pub mod engine;
 pub mod gp;
-pub mod gp_view;
-mod host_network;
-pub mod host_pass;
-pub mod host_step;
-pub mod matmul;
-pub mod metrics;
+pub mod maths;
 pub mod model;
-pub mod noise;
-pub mod normals;
-pub mod optim;
-pub mod own_data;
-pub mod parallel;
-pub mod posterior_file;
-pub mod predictive;
-pub mod regions;
-pub mod rng;
-pub mod settings;
-mod simd;
-pub mod trainer;
-pub mod weights;
+pub mod posterior;
+pub mod report;
+pub mod train;
 
-pub use backend::Backend;
 pub use burn;
-pub use calibration::Calibration;
+pub use config::backend::Backend;
+pub use config::settings::{Setting, SETTINGS};
 pub use config::{Config, ConfigError, Preset};
-pub use events::{Event, Phase, Progress, Summary, TrainError};
-pub use functions::BeforeTraining;
-pub use metrics::{Diagnostics, EpochRecord, SplitMetrics, Stage};
-pub use noise::{Noise, NoiseSource};
-pub use predictive::{DrawJob, Predictive, PredictiveJob};
-pub use rng::Stream;
-pub use settings::{Setting, SETTINGS};
-pub use trainer::Trainer;
-pub use weights::WeightSpace;
+pub use maths::rng::Stream;
+pub use model::noise::{Noise, NoiseSource};
+pub use posterior::calibration::Calibration;
+pub use posterior::draws::DrawJob;
+pub use posterior::functions::BeforeTraining;
+pub use posterior::predictive::{Predictive, PredictiveJob};
+pub use posterior::weights::WeightSpace;
+pub use report::events::{Event, Phase, Progress, Summary, TrainError};
+pub use report::metrics::{Diagnostics, EpochRecord, SplitMetrics, Stage};
+pub use train::Trainer;

@@ -2,7 +2,7 @@
 //! predictive without training, and every kind of broken or hostile file is refused with a
 //! sentence that says what is wrong.
 
-use bbb_core::posterior_file::PosteriorFile;
+use bbb_core::report::posterior_file::PosteriorFile;
 use bbb_core::{Backend, Config, Event, NoiseSource, Preset, Trainer};
 use std::future::Future;
 use std::pin::pin;

@@ -1,7 +1,8 @@
 //! The whole quick preset on a CPU backend, held against the tutorial's own numbers.
 
-use bbb_core::behind::EvalWorker;
-use bbb_core::evaluate::TEST_DRAWS_PER_CALL;
+use bbb_core::engine::EngineKind;
+use bbb_core::train::behind::EvalWorker;
+use bbb_core::train::test_scoring::TEST_DRAWS_PER_CALL;
 use bbb_core::{Backend, Config, Event, NoiseSource, Phase, Stage, Trainer};
 use std::future::Future;
 use std::pin::pin;
@@ -131,7 +132,7 @@ fn the_gpus_burn_only_step_lands_in_the_same_range() {
         .find_map(Backend::cpu_device)
         .expect("a CPU backend");
     let mut t = Trainer::new(Config::quick(), device, NoiseSource::Device).unwrap();
-    assert!(!t.optimizer().on_host());
+    assert_eq!(t.engine_kind(), EngineKind::Device);
     let s = ready(t.run_to_end()).unwrap();
     assert!(
         (0.07..=0.092).contains(&s.test.rmse),
@@ -139,7 +140,7 @@ fn the_gpus_burn_only_step_lands_in_the_same_range() {
         s.test.rmse
     );
     assert!(s.diagnostics.pass(), "{:?}", s.diagnostics);
-    assert!(cpu_trainer(Config::quick()).optimizer().on_host());
+    assert_eq!(cpu_trainer(Config::quick()).engine_kind(), EngineKind::Cpu);
 }
 
 #[test]
@@ -456,7 +457,7 @@ fn predictive_draws_leave_the_run_unchanged() {
 /// its last pass, or with draws that do not fit, is refused.
 #[test]
 fn a_predictive_computed_by_passes_or_by_workers_is_the_one_computed_at_once() {
-    use bbb_core::predictive::CHUNK;
+    use bbb_core::posterior::draws::CHUNK;
     let config = short(1, 1);
     let samples = 2 * CHUNK + 3;
     let points = 17;
@@ -533,7 +534,7 @@ fn warmup_leaves_the_rhos_alone() {
     let warm = values(&t);
     let warmup_steps = 2 * config.num_batches();
     for (i, (a, b)) in start.iter().zip(&warm).enumerate() {
-        let steps = t.optimizer().steps(i);
+        let steps = t.optimizer_steps()[i];
         if is_rho(i) {
             assert_eq!(a, b, "rho tensor {i} moved during the warmup");
             assert_eq!(steps, 0, "rho tensor {i} was stepped during the warmup");
@@ -548,7 +549,7 @@ fn warmup_leaves_the_rhos_alone() {
     let vi = values(&t);
     let mut moved_by_lr = 0;
     for i in (0..vi.len()).filter(|&i| is_rho(i)) {
-        assert_eq!(t.optimizer().steps(i), 1, "rho tensor {i}");
+        assert_eq!(t.optimizer_steps()[i], 1, "rho tensor {i}");
         for (a, b) in warm[i].iter().zip(&vi[i]) {
             let d = (a - b).abs() as f64;
             assert!(

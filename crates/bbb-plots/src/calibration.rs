@@ -2,7 +2,7 @@
 //! the band at that level, for the weights-only and the total band. On the diagonal a band is
 //! as wide as it claims; below it, too narrow.
 
-use bbb_core::calibration::LEVELS;
+use bbb_core::posterior::calibration::LEVELS;
 use bbb_core::Calibration;
 use plotters::coord::Shift;
 use plotters::prelude::*;

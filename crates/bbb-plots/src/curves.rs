@@ -1,7 +1,7 @@
 //! The training curves as three side-by-side panels: the ELBO (raw and EMA), the RMSE (raw and
 //! EMA), and the ELBO's two terms. A dashed line marks the switch from warmup to VI.
 
-use bbb_core::metrics::{ema, EpochRecord};
+use bbb_core::report::metrics::{ema, EpochRecord};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::RGBColor;

@@ -1,6 +1,6 @@
 //! The data sanity plot: noisy train and validation points over the true function.
 
-use bbb_core::data::{linspace, target_fn, Dataset};
+use bbb_core::data::dataset::{linspace, target_fn, Dataset};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 

@@ -3,8 +3,8 @@
 //! test points.
 
 use bbb_core::data::Dataset;
-use bbb_core::gp_view::GpView;
-use bbb_core::predictive::Z95;
+use bbb_core::gp::view::GpView;
+use bbb_core::posterior::predictive::Z95;
 use bbb_core::Predictive;
 use plotters::coord::Shift;
 use plotters::prelude::*;

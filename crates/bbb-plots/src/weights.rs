@@ -1,7 +1,7 @@
 //! Weight space: histograms of every weight's σ and of its signal-to-noise ratio |μ|/σ, on log
 //! scales, with the starting σ, the prior's σ and the ratio 1 marked.
 
-use bbb_core::weights::Histogram;
+use bbb_core::posterior::weights::Histogram;
 use bbb_core::WeightSpace;
 use plotters::coord::Shift;
 use plotters::prelude::*;

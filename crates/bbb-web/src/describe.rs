@@ -2,7 +2,7 @@
 //! canvas, and the live region's summary at the end of a run. Built here from the run's state so
 //! the page's JavaScript only places the sentences.
 
-use bbb_core::calibration::{AT_95, LEVELS};
+use bbb_core::posterior::calibration::{AT_95, LEVELS};
 use wasm_bindgen::prelude::*;
 
 use crate::js::object;

@@ -6,7 +6,7 @@ use std::cell::Cell;
 
 use crate::canvas::{AnyCanvas, Canvas};
 use bbb_core::data::Dataset;
-use bbb_core::gp_view::GpView;
+use bbb_core::gp::view::GpView;
 use bbb_core::{BeforeTraining, Predictive, Trainer, WeightSpace};
 use bbb_plots::Frame;
 use plotters::prelude::*;

@@ -46,7 +46,7 @@ pub fn edit_data(
             .ok_or_else(|| {
                 error("no training point under the pointer: aim at a blue point to remove it")
             })?;
-        let generated = Dataset::generated_train_len(&config);
+        let generated = config.generated_train_len();
         edits.remove_at(nearest.0, generated).map_err(error)?;
     } else {
         let point = frame

@@ -12,7 +12,7 @@ use crate::settings::config_from;
 /// Scores evaluation jobs of the run with the given settings, on the CPU (flex).
 #[wasm_bindgen]
 pub struct EvalWorker {
-    inner: bbb_core::behind::EvalWorker,
+    inner: bbb_core::train::behind::EvalWorker,
 }
 
 #[wasm_bindgen]
@@ -22,7 +22,8 @@ impl EvalWorker {
     pub fn new(settings: JsValue) -> Result<EvalWorker, JsError> {
         crate::run_static_constructors();
         let config = config_from(&settings)?;
-        let inner = bbb_core::behind::EvalWorker::new(config, Device::flex()).map_err(error)?;
+        let inner =
+            bbb_core::train::behind::EvalWorker::new(config, Device::flex()).map_err(error)?;
         Ok(EvalWorker { inner })
     }
 

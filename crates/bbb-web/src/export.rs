@@ -2,9 +2,9 @@
 //! as CSV (the CLI's `history.csv`), the rows of the epochs not yet reported, and the summary under the CLI's
 //! `summary.json` names.
 
-use bbb_core::calibration::AT_95;
-use bbb_core::export::history_csv;
-use bbb_core::posterior_file::settings_of;
+use bbb_core::posterior::calibration::AT_95;
+use bbb_core::report::export::history_csv;
+use bbb_core::report::posterior_file::settings_of;
 use bbb_core::SplitMetrics;
 use wasm_bindgen::prelude::*;
 
@@ -48,7 +48,7 @@ impl Session {
             .collect()
     }
 
-    /// The finished run's posterior as a safetensors file (see `bbb_core::posterior_file`).
+    /// The finished run's posterior as a safetensors file (see `bbb_core::report::posterior_file`).
     #[wasm_bindgen(js_name = posteriorFile)]
     pub async fn posterior_file(&self) -> Result<Vec<u8>, JsError> {
         let file = self

@@ -13,6 +13,8 @@ mod export;
 mod js;
 mod probe;
 mod session;
+mod session_draw;
+mod session_views;
 mod settings;
 
 pub use backend::{
@@ -23,7 +25,8 @@ pub use edit::edit_data;
 pub use eval_worker::EvalWorker;
 pub use session::Session;
 pub use settings::{
-    backend_list, check_settings, default_settings, edit_keys, preset_list, settings_table,
+    backend_list, check_settings, default_settings, edit_keys, max_evaluation_workers, preset_list,
+    settings_table,
 };
 
 #[cfg(all(target_family = "wasm", target_os = "unknown"))]

@@ -6,7 +6,7 @@
 //! kernels) still running when the budget is spent counts as a loss: its result is dropped.
 
 use bbb_core::burn::tensor::Device;
-use bbb_core::evaluate::read_scalars;
+use bbb_core::train::evaluate::read_scalars;
 use bbb_core::{Config, NoiseSource, Trainer};
 
 use wasm_bindgen::JsValue;

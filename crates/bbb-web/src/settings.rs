@@ -1,9 +1,9 @@
 //! The page's settings, from the core's one table: the form's fields, the keys a link's address
-//! may carry, the preset defaults and the checks all come from `bbb_core::settings`, so the
+//! may carry, the preset defaults and the checks all come from `bbb_core::config::settings`, so the
 //! JavaScript never lists a setting or interprets a number.
 
-use bbb_core::edits::Edits;
-use bbb_core::settings::{Kind, SETTINGS};
+use bbb_core::config::edits::Edits;
+use bbb_core::config::settings::{Kind, SETTINGS};
 use bbb_core::{Config, ConfigError, Preset};
 use wasm_bindgen::prelude::*;
 
@@ -40,6 +40,12 @@ pub fn try_config(settings: &JsValue) -> Result<Config, ConfigError> {
 }
 
 /// The keys of the point edits, for the page to carry them in the address.
+/// The most evaluation workers a page starts, and the most its address may ask for.
+#[wasm_bindgen(js_name = maxEvaluationWorkers)]
+pub fn max_evaluation_workers() -> usize {
+    bbb_core::train::evaluators::MAX_EVALUATORS
+}
+
 #[wasm_bindgen(js_name = editKeys)]
 pub fn edit_keys() -> js_sys::Array {
     EDIT_KEYS.iter().map(|&k| JsValue::from_str(k)).collect()

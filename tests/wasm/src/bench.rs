@@ -9,10 +9,11 @@
 //! WebGPU against the CPU backend, measured in the same run.
 
 use bbb_core::burn::tensor::{Device, Distribution, Tensor};
+use bbb_core::engine::Passes;
+use bbb_core::maths::normals::Normals;
+use bbb_core::maths::rng::Rng;
+use bbb_core::model::noise::Noise;
 use bbb_core::model::Regressor;
-use bbb_core::noise::Noise;
-use bbb_core::normals::Normals;
-use bbb_core::rng::Rng;
 use bbb_core::{Backend, Config, NoiseSource, Phase, Trainer};
 use wasm_bindgen_test::*;
 
@@ -155,6 +156,7 @@ async fn bench_cpu_epoch_parts() {
     }
     let model = Regressor::init(&config, &mut Rng::new(1), &device);
     let posterior = model.posterior();
+    let passes = Passes::new(&model);
     let x = Tensor::<2>::random([128, 9], Distribution::Normal(0.0, 1.0), &device);
     let draws = config.eval_mc_elbo + config.eval_mc_rmse;
     let mut noise = Noise::host(1);
@@ -162,10 +164,7 @@ async fn bench_cpu_epoch_parts() {
         posterior.forward_sampled(x.clone(), draws, &mut noise)
     })
     .await;
-    let host = time(5, || {
-        posterior.forward_untracked(x.clone(), draws, &mut noise)
-    })
-    .await;
+    let host = time(5, || passes.forward(x.clone(), draws, &mut noise)).await;
     let mut normals = Normals::new(1);
     let mut buf = vec![0.0f32; 1 << 20];
     normals.fill(&mut buf);
@@ -186,7 +185,7 @@ async fn bench_cpu_epoch_parts() {
     log(format!("normal sampler: {ns:.2} ns per draw"));
     // The host pass's two kernels alone, on one 72 x 72 layer over a 128-row batch: the
     // crate's product (its own SIMD128 kernel here) against gemm's, and SiLU.
-    use bbb_core::matmul::{matmul, with_gemm, Use};
+    use bbb_core::maths::matmul::{matmul, with_gemm, Use};
     let a = vec![0.5f32; 128 * 72];
     let w = vec![0.01f32; 72 * 72];
     let mut out = vec![0.0f32; 128 * 72];
@@ -220,7 +219,7 @@ async fn bench_cpu_epoch_parts() {
             )
         }));
     }
-    let silu_us = time_us(&mut || bbb_core::activation::silu_in_place(&mut out));
+    let silu_us = time_us(&mut || bbb_core::maths::kernels::silu_in_place(&mut out));
     let gflops = |us: f64| 2.0 * 128.0 * 72.0 * 72.0 / us / 1e3;
     log(format!(
         "[128,72]x[72,72], best of five rounds each: this crate's product {ours_us:.1} us ({:.2} GFLOP/s), gemm's {gemm_us:.1} us ({:.2} GFLOP/s; ours {:.2}x its speed), SiLU of the result {silu_us:.1} us",

@@ -1,0 +1,19 @@
+//! Training: the tutorial's two-stage trainer over an [engine](crate::engine), its learning-rate
+//! schedule, the per-epoch Monte-Carlo evaluation and the evaluations that run behind the
+//! training (on threads or outside), how many evaluators to give them, and a run restored from
+//! a posterior file.
+//!
+//! May use: maths, config, data, model, engine, report, posterior.
+
+pub mod behind;
+mod epoch_end;
+pub mod evaluate;
+pub mod evaluators;
+mod file;
+pub mod schedule;
+mod test_run;
+pub mod test_scoring;
+pub mod trainer;
+mod views;
+
+pub use trainer::Trainer;
