@@ -2,10 +2,11 @@
 // scripts/modules-manifest): "cpu", flex alone, small; and "full", flex with ndarray and WebGPU.
 // A visit downloads one: the full module only when the address asks for WebGPU or ndarray, or
 // when "best available" could use the browser's WebGPU adapter (a real one, or any with
-// adapter=any: the same rule as crates/bbb-web/src/backend.rs, which decides the backend once
-// the module runs). The evaluation workers always load the CPU module: they compute on flex.
+// adapter=any: module-rule.js, the rule the Session follows once the module runs). The
+// evaluation workers always load the CPU module: they compute on flex.
 
 import { Loading } from "./loading.js";
+import { moduleFor } from "./module-rule.js";
 
 const ADAPTER_WAIT_MS = 2000;
 // How long a worker may take to load a module before the page does without it.
@@ -26,23 +27,24 @@ export async function moduleUrls(kind) {
   return { glue: new URL(m.js, document.baseURI).href, wasm: new URL(m.wasm, document.baseURI).href, bytes: m.bytes };
 }
 
-// Whether the browser has a WebGPU adapter that "best available" would race against the CPU.
-async function usableAdapter(anyAdapter) {
-  if (!navigator.gpu) return false;
+// What navigator.gpu.requestAdapter() gives: "missing", "software" (a fallback adapter, the GPU
+// emulated on the CPU) or "hardware".
+async function adapterKind() {
+  if (!navigator.gpu) return "missing";
   const wait = new Promise((resolve) => setTimeout(() => resolve(null), ADAPTER_WAIT_MS));
   const adapter = await Promise.race([navigator.gpu.requestAdapter().catch(() => null), wait]);
-  if (!adapter) return false;
+  if (!adapter) return "missing";
   const fallback = adapter.info?.isFallbackAdapter ?? adapter.isFallbackAdapter ?? false;
-  return !fallback || anyAdapter;
+  return fallback ? "software" : "hardware";
 }
 
-// "cpu" or "full", from the address (#backend=…, adapter=any) and the browser.
+// "cpu" or "full", from the address (#backend=…, adapter=any) and the browser (module-rule.js).
 export async function neededModule(hash) {
   const params = new URLSearchParams(hash.slice(1));
   const backend = params.get("backend");
-  if (backend === "webgpu" || backend === "ndarray") return "full";
-  if (backend === "cpu") return "cpu";
-  return (await usableAdapter(params.get("adapter") === "any")) ? "full" : "cpu";
+  // The adapter matters only to "best available" (the rule ignores it for the other choices).
+  const adapter = ["cpu", "webgpu", "ndarray"].includes(backend) ? "missing" : await adapterKind();
+  return moduleFor(backend, adapter, params.get("adapter") === "any");
 }
 
 // Downloads, compiles and starts one build, moving the header's loading bar as the bytes come.

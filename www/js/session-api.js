@@ -9,13 +9,15 @@ export const DRAWS = {
 
 // The calls forwarded by name, each resolving to what the Session returns: every method
 // wasm-bindgen generated on the Session class (crates/bbb-web/src/session*.rs), less the
-// drawing calls (answered with images: DRAWS) and `free` (each side frees its own).
+// drawing calls (answered with images: DRAWS), `free` (each side frees its own) and the glue's
+// own `__` helpers.
 export function callsOf(Session) {
   const proto = Session.prototype;
   const drawing = new Set(Object.values(DRAWS));
   return Object.getOwnPropertyNames(proto).filter((name) => {
     const { value } = Object.getOwnPropertyDescriptor(proto, name);
-    return typeof value === "function" && name !== "constructor" && name !== "free" && !drawing.has(name);
+    const own = name === "constructor" || name === "free" || name.startsWith("__");
+    return typeof value === "function" && !own && !drawing.has(name);
   });
 }
 

@@ -144,7 +144,7 @@ async function startWorker(wasm, countSoftwareAdapter) {
 
 export class SessionHost {
   // `place`: "worker" (the default) or "page" (the address's trainer=page);
-  // `countSoftwareAdapter`: the address's adapter=any (see backend.rs).
+  // `countSoftwareAdapter`: the address's adapter=any (module-rule.js).
   constructor(wasm, place, countSoftwareAdapter) {
     this.wasm = wasm;
     this.place = place;

@@ -3,6 +3,7 @@
 //! (burn's flex backend, compiled with wasm SIMD) otherwise.
 
 use bbb_core::burn::tensor::Device;
+use bbb_core::config::backend::{needs_whole_module, Adapter};
 use bbb_core::{Backend, NoiseSource};
 use std::cell::Cell;
 use wasm_bindgen::prelude::*;
@@ -82,17 +83,6 @@ thread_local! {
 #[wasm_bindgen(js_name = countSoftwareAdapter)]
 pub fn count_software_adapter(on: bool) {
     SOFTWARE_COUNTS.with(|c| c.set(on));
-}
-
-/// What `navigator.gpu.requestAdapter()` gives.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Adapter {
-    /// No WebGPU, or no adapter.
-    Missing,
-    /// A software fallback (the browser runs the "GPU" on the CPU, e.g. SwiftShader).
-    Software,
-    /// A real GPU.
-    Hardware,
 }
 
 /// Whether `navigator.gpu.requestAdapter()` returns an adapter (a real or a software one).
@@ -199,18 +189,15 @@ pub async fn open(choice: BackendChoice) -> Opened {
             None => cpu(Some(NO_NDARRAY.into())),
         };
     }
-    let found = match adapter().await {
-        Adapter::Software if SOFTWARE_COUNTS.with(Cell::get) => Adapter::Hardware,
-        found => found,
-    };
-    match found {
-        Adapter::Missing => return cpu(Some(NO_ADAPTER.into())),
-        // A software adapter trains ~40 times slower than the CPU backend (measured with
-        // tests/wasm/src/bench.rs on SwiftShader), so "auto" skips it; an explicit choice wins.
-        Adapter::Software if choice == BackendChoice::Auto => {
-            return cpu(Some(SOFTWARE_ADAPTER.into()))
-        }
-        _ => {}
+    let found = adapter().await;
+    if found == Adapter::Missing {
+        return cpu(Some(NO_ADAPTER.into()));
+    }
+    // The rule the page chose its module by: a software adapter trains ~40 times slower than the
+    // CPU backend (measured with tests/wasm/src/bench.rs on SwiftShader), so "auto" skips it
+    // unless `adapter=any`; an explicit choice wins.
+    if !needs_whole_module(Some(choice.name()), found, SOFTWARE_COUNTS.with(Cell::get)) {
+        return cpu(Some(SOFTWARE_ADAPTER.into()));
     }
     let device = match webgpu_device().await {
         Ok(device) => device,

@@ -64,6 +64,35 @@ impl Backend {
     }
 }
 
+/// What the browser's `navigator.gpu.requestAdapter()` gives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Adapter {
+    /// No WebGPU, or no adapter.
+    Missing,
+    /// A software fallback (the browser runs the "GPU" on the CPU, e.g. SwiftShader).
+    Software,
+    /// A real GPU.
+    Hardware,
+}
+
+/// Whether a page visit needs the whole wasm module (WebGPU and ndarray) rather than the CPU-only
+/// one, from the address's `backend` (`None` when absent), the adapter and `adapter=any`: WebGPU
+/// or ndarray asked for, or "best available" with a real GPU (or with a software adapter when
+/// `any_adapter`; otherwise it would lose to the CPU backend by far). The page applies the same
+/// rule before any module is loaded (`www/js/module-rule.js`); both are tested against one
+/// table, `tests/fixtures/module-rule.json`.
+pub fn needs_whole_module(backend: Option<&str>, adapter: Adapter, any_adapter: bool) -> bool {
+    match backend {
+        Some("webgpu" | "ndarray") => true,
+        Some("cpu") => false,
+        _ => match adapter {
+            Adapter::Hardware => true,
+            Adapter::Software => any_adapter,
+            Adapter::Missing => false,
+        },
+    }
+}
+
 /// Whether `device` keeps its tensors in host memory (a CPU backend compiled in), so they can be
 /// read back at once, without waiting on a GPU.
 pub fn on_host(device: &Device) -> bool {
@@ -101,4 +130,45 @@ pub(crate) fn normal_tensor(
         .map(|_| rng.normal() as f32)
         .collect();
     burn::tensor::Tensor::from_data(burn::tensor::TensorData::new(values, shape), device)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rule against every row of the table the page's rule is tested against too.
+    #[test]
+    fn the_module_rule_is_the_tables() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/fixtures/module-rule.json"
+        );
+        let table = std::fs::read_to_string(path).unwrap();
+        let field = |row: &str, name: &str| -> String {
+            let at = row.find(&format!("\"{name}\": ")).unwrap() + name.len() + 4;
+            let rest = &row[at..];
+            let end = rest.find([',', ' ', '}']).unwrap();
+            rest[..end].trim_matches('"').to_string()
+        };
+        let mut rows = 0;
+        for row in table.lines().filter(|l| l.contains("\"module\"")) {
+            let backend = field(row, "backend");
+            let backend = (backend != "null").then_some(backend.as_str());
+            let adapter = match field(row, "adapter").as_str() {
+                "missing" => Adapter::Missing,
+                "software" => Adapter::Software,
+                "hardware" => Adapter::Hardware,
+                other => panic!("adapter '{other}'"),
+            };
+            let any = field(row, "any") == "true";
+            let full = field(row, "module") == "full";
+            assert_eq!(
+                needs_whole_module(backend, adapter, any),
+                full,
+                "{backend:?}, {adapter:?}, any={any}"
+            );
+            rows += 1;
+        }
+        assert!(rows >= 20, "only {rows} rows read");
+    }
 }

@@ -1,9 +1,10 @@
 //! Matrix products on the host, for the passes written out by hand: the sampled forward pass
-//! (`host_pass.rs`) and the training network's gradient (`backprop.rs`). Either factor may be
-//! used transposed. Natively they go through `gemm` (the kernel burn's flex backend calls too),
-//! which reads a transpose through its strides; in the browser through this crate's own SIMD128
-//! kernel (`matmul/simd128.rs`), several times faster there than `gemm`'s, which reads the
-//! first factor through strides and gets the second one copied when it is transposed.
+//! (`engine/cpu/pass.rs`) and the training network's gradient (`engine/cpu/backprop.rs`).
+//! Either factor may be used transposed. Natively they go through `gemm` (the kernel burn's flex
+//! backend calls too), which reads a transpose through its strides; in the browser through this
+//! crate's own SIMD128 kernel (`matmul/simd128.rs`), several times faster there than `gemm`'s,
+//! which reads the first factor through strides and gets the second one copied when it is
+//! transposed.
 
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod simd128;

@@ -1,6 +1,6 @@
-//! The training network's gradient written out, for the CPU backends' step (`host_step.rs`).
+//! The training network's gradient written out, for the CPU backends' step (`step.rs`).
 //!
-//! The network is the host's (`host_network.rs`), its loss here `scale·Σ (pred − y)²`. The
+//! The network is the host's (`network.rs`), its loss here `scale·Σ (pred − y)²`. The
 //! forward pass keeps a tape of every SiLU's output and slope; the backward pass is then, layer
 //! by layer from the output, `∂W = inputᵀ·∂out`, `∂b = Σ_rows ∂out`, `∂input = ∂out·Wᵀ`, with
 //! `∂u = ∂h·silu'(u)` through every SiLU and the residual's `∂h` passing both ways. The
