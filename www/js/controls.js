@@ -4,8 +4,6 @@
 // reproduces a run. The wasm module checks every value; this file only places its messages.
 
 const $ = (id) => document.getElementById(id);
-// Address keys that shape the page, not the run (see embed.js).
-export const PAGE_OPTIONS = ["view", "hide", "autoplay", "compact", "origin", "adapter"];
 const capitalised = (text) => text.charAt(0).toUpperCase() + text.slice(1);
 
 function fillSelect(select, entries) {
@@ -126,30 +124,28 @@ export class Controls {
     this.preset.value = presets.includes(preset) ? preset : "quick";
     const backend = params.get("backend");
     if ([...this.backend.options].some((o) => o.value === backend)) this.backend.value = backend;
-    // Where the run trains: "worker" (the default) or "page" (a page option).
-    const trainer = params.get("trainer");
-    this.trainer = "worker";
-    if (trainer === "page" || trainer === "worker") this.trainer = trainer;
-    else if (trainer !== null) notes.push(`The link's trainer=${trainer.slice(0, 20)} was not used: give "worker" or "page".`);
-    // How many evaluation workers (a page option, not a setting: the numbers do not change).
-    const workers = params.get("workers");
-    this.workers = null;
-    if (workers !== null) {
-      const most = this.wasm.maxEvaluationWorkers();
-      if (/^[0-9]{1,2}$/.test(workers) && Number(workers) <= most) this.workers = Number(workers);
-      else notes.push(`The link's workers=${workers.slice(0, 20)} was not used: give a whole number from 0 to ${most}.`);
-    }
-    // `adapter=any`: "best available" races even a software WebGPU adapter against the CPU
-    // (normally only a real GPU is raced), so the race can be seen on a machine without one.
-    const adapter = params.get("adapter");
-    this.raceAnyAdapter = adapter === "any";
-    if (adapter !== null && !this.raceAnyAdapter) notes.push(`The link's adapter=${adapter.slice(0, 20)} was not used: the one value is "any".`);
-    // How an embedding course page shows this one (embed.js reads them): kept in the address.
-    this.pageOptions = [...params].filter(([key]) => PAGE_OPTIONS.includes(key));
+    // The page's own keys (where it trains, its workers, the adapter rule, how an embedding page
+    // shows it): their names, values and messages come from the wasm module (address.rs).
+    const options = this.wasm.pageOptions();
+    const option = (key) => {
+      const v = params.get(key);
+      if (v === null) return null;
+      const why = this.wasm.checkPageOption(key, v);
+      if (why) notes.push(`The link's ${key}=${v.slice(0, 20)} was not used: ${why}.`);
+      return why ? null : v;
+    };
+    this.trainer = option("trainer") ?? "worker";
+    const workers = option("workers");
+    this.workers = workers === null ? null : Number(workers);
+    this.raceAnyAdapter = option("adapter") === "any";
+    // Those an embedding page reads (embed.js), kept in the address as the link gave them.
+    const carried = options.filter((o) => o.carried).map((o) => o.name);
+    this.pageOptions = [...params].filter(([key]) => carried.includes(key) && (key !== "adapter" || this.raceAnyAdapter));
+    const pageKeys = new Set(options.map((o) => o.name));
     const values = this.wasm.defaultSettings(this.preset.value);
     this.hidden = {};
     for (const [key, value] of params) {
-      if (key === "preset" || key === "backend" || key === "workers" || key === "trainer" || PAGE_OPTIONS.includes(key)) continue;
+      if (key === "preset" || key === "backend" || pageKeys.has(key)) continue;
       if (!names.has(key)) notes.push(`The link's "${key}" is not a setting and was ignored.`);
       else if (this.shown.includes(key)) values[key] = value;
       else this.hidden[key] = value;

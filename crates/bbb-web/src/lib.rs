@@ -3,6 +3,7 @@
 //! draws the three figures into canvases. Everything numeric happens in `bbb-core`; the page's
 //! JavaScript only schedules calls and shows what comes back.
 
+mod address;
 mod backend;
 mod canvas;
 mod describe;
@@ -17,6 +18,7 @@ mod session_draw;
 mod session_views;
 mod settings;
 
+pub use address::{check_page_option, page_options};
 pub use backend::{
     backend_in_module, count_software_adapter, webgpu_adapter_available, BackendChoice,
 };

@@ -39,13 +39,13 @@ pub fn try_config(settings: &JsValue) -> Result<Config, ConfigError> {
     Ok(config)
 }
 
-/// The keys of the point edits, for the page to carry them in the address.
 /// The most evaluation workers a page starts, and the most its address may ask for.
 #[wasm_bindgen(js_name = maxEvaluationWorkers)]
 pub fn max_evaluation_workers() -> usize {
     bbb_core::train::evaluators::MAX_EVALUATORS
 }
 
+/// The keys of the point edits, for the page to carry them in the address.
 #[wasm_bindgen(js_name = editKeys)]
 pub fn edit_keys() -> js_sys::Array {
     EDIT_KEYS.iter().map(|&k| JsValue::from_str(k)).collect()

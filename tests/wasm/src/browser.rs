@@ -342,6 +342,46 @@ fn the_form_comes_from_the_settings_table() {
     assert_eq!(names, ["auto", "webgpu", "cpu", "ndarray"]);
 }
 
+/// The address's keys besides the settings, with their checks and messages: what the page's
+/// form code reads instead of a list of its own.
+#[wasm_bindgen_test]
+fn the_page_options_come_with_their_checks() {
+    let names: Vec<String> = bbb_web::page_options()
+        .iter()
+        .map(|o| get(&o, "name").as_string().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["trainer", "workers", "adapter", "view", "hide", "autoplay", "compact", "origin"]
+    );
+    let most = bbb_core::train::evaluators::MAX_EVALUATORS;
+    let check = bbb_web::check_page_option;
+    assert_eq!(check("workers", &most.to_string()), None);
+    assert_eq!(check("workers", "0"), None);
+    for bad in [
+        (most + 1).to_string(),
+        "-1".into(),
+        "".into(),
+        "2.5".into(),
+        "1e3".into(),
+    ] {
+        let why = check("workers", &bad).unwrap_or_else(|| panic!("workers={bad} accepted"));
+        assert_eq!(why, format!("give a whole number from 0 to {most}"));
+    }
+    assert_eq!(check("trainer", "page"), None);
+    assert_eq!(
+        check("trainer", "gpu").as_deref(),
+        Some("give \"worker\" or \"page\"")
+    );
+    assert_eq!(check("adapter", "any"), None);
+    assert_eq!(
+        check("adapter", "all").as_deref(),
+        Some("the one value is \"any\"")
+    );
+    assert_eq!(check("view", "predictive,curves"), None);
+    assert!(check("seed", "3").is_some());
+}
+
 /// burn's ndarray backend, the CPU fallback the project names, trains in the browser too (the
 /// page's `backend=ndarray`), and its evaluations stay on ndarray (no workers, which run flex).
 #[wasm_bindgen_test]
