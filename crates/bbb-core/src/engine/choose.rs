@@ -54,21 +54,8 @@ mod tests {
             depth: 2,
             ..Config::default()
         };
-        let device = test_device();
-        let m = Regressor::init(&config, &mut Rng::new(4), &device);
-        let mut rng = Rng::new(5);
-        let mut i = 0;
-        m.map_params(|p| {
-            i += 1;
-            if i % 2 == 1 {
-                return p;
-            }
-            let [r, c] = p.dims();
-            let v: Vec<f32> = (0..r * c)
-                .map(|_| rng.uniform_in(-3.0, 0.0) as f32)
-                .collect();
-            burn::tensor::Tensor::from_data(burn::tensor::TensorData::new(v, [r, c]), &device)
-        })
+        Regressor::init(&config, &mut Rng::new(4), &test_device())
+            .with_rhos_in((-3.0, 0.0), &mut Rng::new(5))
     }
 
     fn batch() -> (Vec<f32>, Vec<f32>) {

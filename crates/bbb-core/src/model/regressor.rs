@@ -169,6 +169,23 @@ impl Regressor {
     pub fn map_params(&self, f: impl FnMut(Tensor<2>) -> Tensor<2>) -> Self {
         self.with_params(self.params().into_iter().map(f).collect())
     }
+
+    /// The same means with every ρ drawn uniformly from `[lo, hi]` by `rng`, tensor by tensor in
+    /// [`params`](Self::params) order: a posterior whose σ differ from weight to weight, for
+    /// tests that need every draw to move the output.
+    #[cfg(test)]
+    pub(crate) fn with_rhos_in(&self, (lo, hi): (f64, f64), rng: &mut Rng) -> Self {
+        let mut i = 0;
+        self.map_params(|p| {
+            i += 1;
+            if i % 2 == 1 {
+                return p;
+            }
+            let [r, c] = p.dims();
+            let v: Vec<f32> = (0..r * c).map(|_| rng.uniform_in(lo, hi) as f32).collect();
+            Tensor::from_data(burn::tensor::TensorData::new(v, [r, c]), &p.device())
+        })
+    }
 }
 
 /// The network's posterior in `(mu, sigma)` form, layer by layer. Built once per training step
@@ -205,9 +222,7 @@ impl Posterior {
 
     /// Total closed-form KL of every layer to the prior. `[1]`
     pub fn kl(&self, prior_sigma: f64) -> Tensor<1> {
-        let mut layers = std::iter::once(&self.input)
-            .chain(self.blocks.iter().flatten())
-            .chain(std::iter::once(&self.output));
+        let mut layers = self.layers().into_iter();
         let first = layers.next().expect("at least one layer").kl(prior_sigma);
         layers.fold(first, |acc, l| acc + l.kl(prior_sigma))
     }

@@ -17,6 +17,7 @@ use safetensors::{Dtype, SafeTensors};
 use crate::config::edits::Edits;
 use crate::config::settings::SETTINGS;
 use crate::config::{Config, Preset};
+use crate::model::Architecture;
 use crate::report::export::{history_csv, parse_history_csv};
 use crate::report::metrics::EpochRecord;
 
@@ -258,11 +259,8 @@ impl PosteriorFile {
 /// The shapes of the parameter tensors of a network built with `config`, in
 /// [`tensor_names`] order.
 pub fn tensor_shapes(config: &Config) -> Vec<[usize; 2]> {
-    let w = config.width;
-    let mut layers = vec![(crate::data::N_FEATURES, w)];
-    layers.extend(std::iter::repeat_n((w, w), 2 * config.depth));
-    layers.push((w, 1));
-    layers
+    Architecture::of(config)
+        .layer_dims()
         .into_iter()
         .flat_map(|(i, o)| [[i, o], [i, o], [1, o], [1, o]])
         .collect()

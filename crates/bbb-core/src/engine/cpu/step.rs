@@ -240,17 +240,8 @@ mod tests {
     /// The tutorial's architecture with rhos spread over [−3, 0] (σ from 0.05 to 0.7), so every
     /// draw moves the output and the KL's slope differs from weight to weight.
     fn wide_model(device: &Device) -> Regressor {
-        let m = Regressor::init(&Config::default(), &mut Rng::new(4), device);
-        let mut rng = Rng::new(5);
-        let mut i = 0;
-        m.map_params(|p| {
-            i += 1;
-            if i % 2 == 0 {
-                seeded(p.dims(), device, || rng.uniform_in(-3.0, 0.0))
-            } else {
-                p
-            }
-        })
+        Regressor::init(&Config::default(), &mut Rng::new(4), device)
+            .with_rhos_in((-3.0, 0.0), &mut Rng::new(5))
     }
 
     fn batch(device: &Device) -> (Tensor<2>, Tensor<2>) {
