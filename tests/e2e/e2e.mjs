@@ -26,7 +26,8 @@ import {
 } from "./lib.mjs";
 import { hostileInputKeepsThePausedRun, pauseLatency, resizeDuringSteps } from "./training.mjs";
 import { ndarrayAgainstFlex, pageMatchesCli } from "./parity.mjs";
-import { accessibility, embedHost } from "./embedding.mjs";
+import { accessibility, embedHost, suggestedEmbed } from "./embedding.mjs";
+import { sentencesHold } from "./sentences.mjs";
 import { bestAvailableRace, moduleSwitch, softwareAdapterLoadsCpuModule, throttledFirstLoad } from "./modules.mjs";
 import { pointsAndScenarios, priorRedraw } from "./data.mjs";
 import { busyMachine, fullPreset, liveFiguresCost } from "./timing.mjs";
@@ -146,6 +147,7 @@ async function runOnce(backend) {
       await accessibility(browser, server, label);
       await ndarrayAgainstFlex(browser, server, label);
       await pointsAndScenarios(browser, server, label);
+      await sentencesHold(browser, server, label);
       await priorRedraw(browser, server, label);
       if (!args.includes("--no-cost")) await liveFiguresCost(browser, server);
       // Embedded in a course page: the same page inside an iframe starts and draws.
@@ -179,7 +181,7 @@ async function runOnce(backend) {
 // `--only webgpu`, the WebGPU one), for working on one of them without the whole run.
 async function runJust(names) {
   const checks = {
-    throttledFirstLoad, moduleSwitch, pauseLatency, liveFiguresCost, fullPreset, busyMachine, pageMatchesCli, embedHost, accessibility, ndarrayAgainstFlex,
+    throttledFirstLoad, moduleSwitch, pauseLatency, liveFiguresCost, fullPreset, busyMachine, pageMatchesCli, embedHost, suggestedEmbed, sentencesHold, accessibility, ndarrayAgainstFlex,
     bestAvailableRace, softwareAdapterLoadsCpuModule,
   };
   const server = await serve(process.env.DIST ?? join(root, "dist"), "/course/bbb/");

@@ -104,12 +104,49 @@ export async function embedHost(browser, server, label) {
     `${label} embedded without origin=: the host's "train" ignored (status ${strangerStatus}), ${heard} messages to the host`);
   check(errors.length === 0, `${label} embedded: no page errors ${errors.join(" | ")}`);
   await page.close();
+  await suggestedEmbed(browser, server, label);
   // autoplay: a view that trains as soon as it is ready, with no click.
   const auto = await browser.newPage({ viewport: { width: 480, height: 600 } });
   await auto.goto(`${server.url}#${short}&view=curves&compact&autoplay`);
   await waitStatus(auto, "done", 120_000);
   check((await text(auto, "epoch")) === "4", `${label} autoplay: the view trained its 4 epochs with no click`);
   await auto.close();
+}
+
+// Where a figure sits in a frame or a screen: its box in CSS pixels, the frame's height, how far
+// the frame has scrolled, and its inked pixels.
+async function figureInView(frame, testid) {
+  return frame.evaluate((id) => {
+    const c = document.querySelector(`[data-testid="${id}"]`);
+    const r = c.getBoundingClientRect();
+    const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    let ink = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0 && (d[i] < 200 || d[i + 1] < 200 || d[i + 2] < 200)) ink++;
+    return { top: r.top, bottom: r.bottom, left: r.left, right: r.right, width: innerWidth, height: innerHeight, scrolled: scrollY, ink };
+  }, testid);
+}
+
+const inside = (f) => f.scrolled === 0 && f.top >= 0 && f.bottom <= f.height && f.left >= 0 && f.right <= f.width;
+const box = (f) => `${Math.round(f.left)},${Math.round(f.top)} to ${Math.round(f.right)},${Math.round(f.bottom)} in ${f.width}×${f.height}`;
+
+// The embed that section 11 suggests, in a 720×480 iframe: its figure whole and inked, with no
+// scrolling; the settings one click away.
+export async function suggestedEmbed(browser, server, label) {
+  const page = await browser.newPage({ viewport: { width: 800, height: 560 } });
+  const src = `${server.url}#view=predictive&hide=text&compact`;
+  await page.setContent(`<iframe id="suggested" src="${src}" width="720" height="480" style="border:0"></iframe>`);
+  const frame = page.frames().find((f) => f.url().startsWith(server.url) && f !== page.mainFrame());
+  await frame.waitForFunction(() => document.querySelector('[data-testid="status"]')?.textContent === "ready", null, { timeout: 60_000 });
+  await frame.waitForFunction(() => {
+    const c = document.querySelector('[data-testid="plot-predictive"]');
+    return c.width > 300 && c.getContext("2d").getImageData(0, 0, c.width, c.height).data.some((v, i) => i % 4 === 0 && v < 200);
+  }, null, { timeout: 30_000 }).catch(() => {}); // A figure never drawn fails the check below.
+  const f = await figureInView(frame, "plot-predictive");
+  const folded = await frame.evaluate(() => !document.getElementById("settings-box").open);
+  check(inside(f) && f.ink > 5_000 && folded,
+    `${label} the suggested embed (view=predictive&hide=text&compact, 720×480): the figure at ${box(f)}, ${f.ink} inked pixels, no scrolling; the settings folded (${folded})`);
+  await page.screenshot({ path: join(outDir, "embed-720x480.png") });
+  await page.close();
 }
 
 // Accessibility: a run started with the keyboard alone (visible focus on the way), the live
@@ -176,6 +213,16 @@ export async function accessibility(browser, server, label) {
   const phone = await browser.newPage({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
   await phone.goto(`${server.url}#${short}`);
   await waitStatus(phone, "ready", 60_000);
+  // Its first screen shows a figure: the data, drawn before any training.
+  await phone.waitForFunction(() => {
+    const c = document.querySelector('[data-testid="plot-data"]');
+    return c.getContext("2d").getImageData(0, 0, c.width, c.height).data.some((v, i) => i % 4 === 0 && v < 200);
+  }, null, { timeout: 30_000 });
+  const first = await figureInView(phone, "plot-data");
+  const settingsFolded = await phone.evaluate(() => !document.getElementById("settings-box").open);
+  check(inside(first) && first.ink > 2_000 && settingsFolded,
+    `${label} a phone's first screen (360×740) shows the data figure at ${box(first)}, ${first.ink} inked pixels; the settings one click away (${settingsFolded})`);
+  await phone.screenshot({ path: join(outDir, "phone-first-screen.png") });
   await phone.locator('[data-testid="train"]').click();
   await waitStatus(phone, "done", 120_000);
   const widths = await phone.evaluate(() => ({ page: document.documentElement.scrollWidth, wide: [...document.querySelectorAll("body *")].filter((el) => el.getBoundingClientRect().right > 361 && !el.closest(".table-scroll")).map((el) => el.id || el.tagName).slice(0, 5) }));

@@ -247,6 +247,8 @@ export class Controls {
       input.parentElement.querySelector(".error").textContent = message;
       input.setAttribute("aria-invalid", message ? "true" : "false");
     }
+    // A message beside a field is seen: the settings open when they were folded away.
+    if (Object.keys(faults).some((name) => this.shown.includes(name))) $("settings-box").open = true;
     const elsewhere = Object.entries(faults).filter(([name]) => !this.shown.includes(name));
     const ok = Object.keys(faults).length === 0;
     if (elsewhere.length) this.views.showMessage(elsewhere.map(([, m]) => m).join("; "));

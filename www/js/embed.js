@@ -69,6 +69,9 @@ export function applyLayout(options) {
   }
   for (const part of options.hide) body.classList.add(`hide-${part}`);
   body.classList.toggle("compact", options.compact);
+  // A cut-down view and a narrow screen show a figure first: the settings wait one click away.
+  const narrow = matchMedia("(max-width: 820px)").matches;
+  if (options.views.length || options.compact || narrow) document.getElementById("settings-box").open = false;
   const embedded = window.parent !== window;
   // From a cut-down or embedded view, one click opens the whole page with the same run.
   const link = document.getElementById("full-page");

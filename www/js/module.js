@@ -1,5 +1,5 @@
 // The page's wasm module comes in two builds (dist/modules.json, written at build time by
-// scripts/modules-manifest): "cpu", flex alone, small; and "full", flex with ndarray and WebGPU.
+// scripts/modules-manifest.mjs): "cpu", flex alone, small; and "full", flex with ndarray and WebGPU.
 // A visit downloads one: the full module only when the address asks for WebGPU or ndarray, or
 // when "best available" could use the browser's WebGPU adapter (a real one, or any with
 // adapter=any: module-rule.js, the rule the Session follows once the module runs). The

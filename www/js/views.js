@@ -32,6 +32,9 @@ export class Views {
     // Each canvas is an image whose text alternative carries its numbers (from the wasm module).
     for (const canvas of Object.values(this.canvases)) canvas.setAttribute("role", "img");
     this.cursor = $("data-cursor");
+    // The sentences' numbers and the sentences that hold only sometimes (crates/bbb-web/src/facts.rs).
+    this.facts = document.querySelectorAll("[data-fact]");
+    this.conditions = document.querySelectorAll("[data-when]");
     // Milliseconds per redraw of each figure (shown under "What each figure costs").
     this.costs = {};
     // The Player redraws on resize, through its queue: only it may call into the session.
@@ -200,7 +203,21 @@ export class Views {
     setText($("eta"), p.done ? "0 s" : eta === null ? "—" : `${Math.ceil(eta)} s`);
   }
 
+  // Puts the run's facts into the sentences that name them, and shows each sentence marked
+  // data-when only while its condition holds.
+  showFacts(f) {
+    for (const el of this.facts) setText(el, f.text[el.dataset.fact] ?? "—");
+    for (const el of this.conditions) {
+      const known = el.dataset.when in f.when;
+      const hide = !f.when[el.dataset.when];
+      if (el.hidden !== hide) el.hidden = hide;
+      // A condition the module does not know stays hidden; the tests look for this mark.
+      if (el.hasAttribute("data-unknown") === known) el.toggleAttribute("data-unknown", !known);
+    }
+  }
+
   showMetrics(m) {
+    this.showFacts(m.facts);
     // Each cell keeps the full number in data-value (for a copy, a tooltip and the tests).
     const show = (el, v, digits) => {
       setText(el, fmt(v, digits));

@@ -7,6 +7,8 @@ use bbb_core::{Backend, Config, Trainer};
 use pollster::block_on;
 use std::time::Instant;
 
+use crate::say::say;
+
 use crate::args::BenchArgs;
 use crate::bench_threads::{bench_exp, bench_threads, time_epochs};
 use crate::run::device_for;
@@ -27,7 +29,7 @@ pub fn bench(args: BenchArgs) -> Result<(), String> {
         warmup_epochs: 1,
         ..config.clone()
     };
-    println!(
+    say!(
         "benchmark: full preset settings (eval MC {} / {}), {} timed VI epochs per backend, one thread",
         config.eval_mc_elbo, config.eval_mc_rmse, args.epochs
     );
@@ -54,7 +56,7 @@ pub fn bench(args: BenchArgs) -> Result<(), String> {
             eval_looped,
             full_run,
         };
-        println!(
+        say!(
             "{:8} train epoch {:8.2} ms | evaluation {:8.2} ms (looped {:8.2} ms, batched is {:.1}x faster)",
             backend.name(),
             1e3 * row.train_epoch,
@@ -65,7 +67,7 @@ pub fn bench(args: BenchArgs) -> Result<(), String> {
         rows.push(row);
     }
     let base = &rows[0];
-    println!(
+    say!(
         "\nbackend   train/epoch  eval/epoch  est. full preset  measured full preset  vs {}",
         base.backend
     );
@@ -73,7 +75,7 @@ pub fn bench(args: BenchArgs) -> Result<(), String> {
     for r in &rows {
         let estimate = epochs * (r.train_epoch + r.eval);
         let base_estimate = epochs * (base.train_epoch + base.eval);
-        println!(
+        say!(
             "{:8} {:9.2} ms {:9.2} ms {:14.1} s {:>20} {:8.2}x",
             r.backend.name(),
             1e3 * r.train_epoch,

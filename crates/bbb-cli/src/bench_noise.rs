@@ -11,6 +11,8 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use std::hint::black_box;
 use std::time::Instant;
 
+use crate::say::say;
+
 /// Normals per fill: about one evaluation batch's weight noise at the full preset.
 const DRAWS: usize = 1 << 20;
 const REPS: usize = 40;
@@ -36,11 +38,11 @@ pub fn bench_noise() {
             *v = StandardNormal.sample(&mut theirs);
         }
     });
-    println!("\nnoise for the CPU backends ({DRAWS} f32 draws per fill, {REPS} fills)");
-    println!("sampler                                   ns/draw   vs rand crates");
-    println!(
+    say!("\nnoise for the CPU backends ({DRAWS} f32 draws per fill, {REPS} fills)");
+    say!("sampler                                   ns/draw   vs rand crates");
+    say!(
         "own vectorised Box–Muller                 {own:7.2}   {:.2}x faster",
         distr / own
     );
-    println!("rand_distr StandardNormal, rand_xoshiro   {distr:7.2}   1.00x");
+    say!("rand_distr StandardNormal, rand_xoshiro   {distr:7.2}   1.00x");
 }

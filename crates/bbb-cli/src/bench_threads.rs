@@ -10,6 +10,8 @@ use bbb_core::{Backend, Config, Event, Phase, Trainer};
 use pollster::block_on;
 use std::time::Instant;
 
+use crate::say::say;
+
 use crate::run::device_for;
 
 /// Seconds per epoch spent training and evaluating, over `epochs` epochs after one untimed one.
@@ -53,8 +55,8 @@ pub fn bench_threads(
     timed: &Config,
     (epochs, max_threads, full_run): (usize, usize, bool),
 ) -> Result<(), String> {
-    println!("\nthreads ({backend}; the evaluation's batches spread over them, results identical)");
-    println!("threads  train/epoch  eval/epoch  est. full preset  measured full preset  speed-up");
+    say!("\nthreads ({backend}; the evaluation's batches spread over them, results identical)");
+    say!("threads  train/epoch  eval/epoch  est. full preset  measured full preset  speed-up");
     let full = Config::full();
     let mut base = None;
     for threads in thread_counts(max_threads) {
@@ -75,7 +77,7 @@ pub fn bench_threads(
         };
         let figure = measured.unwrap_or(estimate);
         let base = *base.get_or_insert(figure);
-        println!(
+        say!(
             "{threads:7} {:9.2} ms {:9.2} ms {:14.1} s {:>20} {:8.2}x",
             1e3 * train,
             1e3 * eval,
@@ -92,10 +94,8 @@ pub fn bench_threads(
 /// full-preset evaluation layer: `[38, 128, 72] × [38, 72, 72]`.
 pub fn bench_exp(backends: &[Backend]) -> Result<(), String> {
     const REPS: usize = 50;
-    println!(
-        "\nthe exponential: SiLU against the layer's matrix product, [38, 128, 72], {REPS} reps"
-    );
-    println!("backend   matmul      burn's SiLU  SiLU / matmul  host SiLU  host / matmul  faster");
+    say!("\nthe exponential: SiLU against the layer's matrix product, [38, 128, 72], {REPS} reps");
+    say!("backend   matmul      burn's SiLU  SiLU / matmul  host SiLU  host / matmul  faster");
     for &backend in backends {
         let (device, _) = device_for(backend)?;
         let x = Tensor::<3>::random([38, 128, 72], Distribution::Normal(0.0, 1.0), &device);
@@ -111,7 +111,7 @@ pub fn bench_exp(backends: &[Backend]) -> Result<(), String> {
         let matmul = time(&|| x.clone().matmul(w.clone()))?;
         let act = time(&|| silu(x.clone()))?;
         let host = time(&|| silu_host(x.clone()))?;
-        println!(
+        say!(
             "{:8} {:8.3} ms {:9.3} ms {:12.2} {:9.3} ms {:12.2} {:9.1}x",
             backend.name(),
             1e3 * matmul,
@@ -130,7 +130,7 @@ pub fn bench_exp(backends: &[Backend]) -> Result<(), String> {
         bbb_core::maths::kernels::silu_in_place(std::hint::black_box(&mut values));
     }
     let alone = t.elapsed().as_secs_f64() / REPS as f64;
-    println!(
+    say!(
         "host SiLU's arithmetic alone (no read-back or upload): {:.3} ms",
         1e3 * alone
     );

@@ -9,6 +9,7 @@ mod png;
 mod posterior;
 mod report;
 mod run;
+mod say;
 
 use std::process::ExitCode;
 

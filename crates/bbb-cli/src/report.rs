@@ -2,7 +2,9 @@
 
 use bbb_core::report::metrics::MIN_NONINCREASE_RATIO;
 use bbb_core::{Config, EpochRecord, Stage, Summary};
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
+
+use crate::say::progress;
 
 /// The progress line printed after an epoch, if the tutorial prints one there.
 pub fn epoch_line(r: &EpochRecord, best_val_rmse: f64, config: &Config) -> Option<String> {
@@ -97,19 +99,18 @@ impl ProgressBar {
         } else {
             0.0
         };
-        eprint!(
+        progress!(
             "\r[{}{}] epoch {epoch}/{total} {:<6} {secs:6.1}s elapsed, ~{eta:.0}s left ",
             "#".repeat(filled),
             ".".repeat(width - filled),
             stage.name(),
         );
-        let _ = std::io::stderr().flush();
     }
 
     /// Erases the bar so a normal line can be printed.
     pub fn clear(&self) {
         if self.enabled {
-            eprint!("\r{}\r", " ".repeat(80));
+            progress!("\r{}\r", " ".repeat(80));
         }
     }
 }

@@ -5,6 +5,8 @@ use bbb_core::{Backend, Event, NoiseSource, Phase, Trainer};
 use pollster::block_on;
 use std::time::Instant;
 
+use crate::say::say;
+
 use crate::args::RunArgs;
 use crate::output::{summary_json, RunInfo, Timings};
 use crate::posterior::Posterior;
@@ -46,7 +48,7 @@ pub fn run(args: RunArgs) -> Result<(), String> {
         Some((file, path)) => {
             let t = Trainer::from_posterior(file, config.clone(), device, noise)
                 .map_err(|e| e.to_string())?;
-            println!(
+            say!(
                 "Loaded {}: {} epochs trained, the state of epoch {}; no training.",
                 path.display(),
                 file.history.len(),
@@ -76,7 +78,7 @@ pub fn run(args: RunArgs) -> Result<(), String> {
                 let best = trainer.best().map_or(f64::NAN, |b| b.1);
                 if let Some(line) = epoch_line(&record, best, &config).filter(|_| !args.quiet) {
                     bar.clear();
-                    println!("{line}");
+                    say!("{line}");
                 }
                 let secs = start.elapsed().as_secs_f64();
                 bar.draw(
@@ -95,7 +97,7 @@ pub fn run(args: RunArgs) -> Result<(), String> {
     bar.clear();
     let last_val = trainer.history().last().map_or(f64::NAN, |r| r.val.rmse);
     for line in final_lines(&summary, last_val) {
-        println!("{line}");
+        say!("{line}");
     }
     let p_start = Instant::now();
     let predictive = block_on(trainer.predictive(config.predictive_samples, config.grid_points))
@@ -122,7 +124,7 @@ pub fn run(args: RunArgs) -> Result<(), String> {
         regions: bbb_core::posterior::regions::Regions::of(&data.train.x),
     };
     for line in posterior.lines() {
-        println!("{line}");
+        say!("{line}");
     }
     let info = RunInfo {
         backend: args.backend.name(),
@@ -157,7 +159,7 @@ pub fn run(args: RunArgs) -> Result<(), String> {
         // Each epoch's evaluation ran on the threads while the next epoch trained.
         "evaluations beside the training".to_string()
     };
-    println!(
+    say!(
         "\n{} backend, {} thread{}: {:.1} s total ({split}); results in {}",
         args.backend,
         args.threads,

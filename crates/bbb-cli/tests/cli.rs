@@ -1,7 +1,8 @@
-//! The CLI as a user meets it: a short run writes every output; bad arguments are explained.
+//! The CLI as a user meets it: a short run writes every output, also when its reader leaves early;
+//! bad arguments are explained.
 
-use std::path::PathBuf;
-use std::process::Command;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 
 fn cli() -> Command {
     Command::new(env!("CARGO_BIN_EXE_bbb-cli"))
@@ -13,36 +14,40 @@ fn out_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// Five epochs of the quick preset with light evaluation, writing into `dir`.
+fn short_run(dir: &Path) -> Command {
+    let mut run = cli();
+    run.args([
+        "--preset",
+        "quick",
+        "--warmup-epochs",
+        "2",
+        "--vi-epochs",
+        "3",
+    ])
+    .args([
+        "--mc-elbo",
+        "1",
+        "--mc-rmse",
+        "2",
+        // A raised learning rate, so five epochs fit the curve; twelve draws, few enough
+        // to be quick and enough that the band's width does not hang on the luck of three.
+        "--predictive-samples",
+        "12",
+        "--lr",
+        "0.01",
+        "--lr-min",
+        "0.001",
+    ])
+    .args(["--backend", "ndarray", "--out"])
+    .arg(dir);
+    run
+}
+
 #[test]
 fn a_short_run_writes_summary_history_and_plots() {
     let dir = out_dir("run");
-    let out = cli()
-        .args([
-            "--preset",
-            "quick",
-            "--warmup-epochs",
-            "2",
-            "--vi-epochs",
-            "3",
-        ])
-        .args([
-            "--mc-elbo",
-            "1",
-            "--mc-rmse",
-            "2",
-            // A raised learning rate, so five epochs fit the curve; twelve draws, few enough
-            // to be quick and enough that the band's width does not hang on the luck of three.
-            "--predictive-samples",
-            "12",
-            "--lr",
-            "0.01",
-            "--lr-min",
-            "0.001",
-        ])
-        .args(["--backend", "ndarray", "--out"])
-        .arg(&dir)
-        .output()
-        .unwrap();
+    let out = short_run(&dir).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -303,5 +308,25 @@ fn bad_arguments_exit_non_zero_with_a_message() {
             .unwrap();
         assert_eq!(out.status.code(), Some(2));
         assert!(String::from_utf8_lossy(&out.stderr).contains("--features wgpu"));
+    }
+}
+
+/// `bbb-cli … | head -2` closes the pipe after two lines; here it is closed before the first,
+/// so every line the run prints meets a closed pipe. The run still writes its files and exits 0.
+#[test]
+fn a_reader_that_leaves_early_does_not_stop_the_run() {
+    let dir = out_dir("closed");
+    let mut child = short_run(&dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?}\n{stderr}", out.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    for file in ["summary.json", "history.csv", "predictive.png"] {
+        assert!(dir.join(file).is_file(), "{file} was not written");
     }
 }

@@ -566,3 +566,44 @@ fn warmup_leaves_the_rhos_alone() {
         "only {moved_by_lr} rhos moved by about lr"
     );
 }
+
+/// Section 10 of the page quotes what two changed quick runs end with
+/// (`<span data-quoted="SETTING=VALUE QUANTITY">TEXT</span>` in www/index.html): each quote is
+/// that run's own figure, to the digits it prints.
+#[test]
+fn the_pages_quotes_of_changed_quick_runs_are_those_runs() {
+    let page =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../www/index.html"))
+            .expect("the page");
+    let quotes: Vec<(&str, &str, &str, &str)> = page
+        .split("data-quoted=\"")
+        .skip(1)
+        .map(|rest| {
+            let (what, rest) = rest.split_once("\">").unwrap();
+            let (text, _) = rest.split_once('<').unwrap();
+            let (setting, quantity) = what.split_once(' ').unwrap();
+            let (name, value) = setting.split_once('=').unwrap();
+            (name, value, quantity, text)
+        })
+        .collect();
+    assert_eq!(quotes.len(), 2, "{quotes:?}");
+    for (name, value, quantity, text) in quotes {
+        let mut config = Config::quick();
+        config.set(name, value).unwrap();
+        let mut t = cpu_trainer(config);
+        ready(t.run_to_end()).unwrap();
+        let w = ready(t.weight_space()).unwrap();
+        let (actual, printed, unit) = match quantity {
+            "share-snr" => {
+                let p: f64 = text.trim_end_matches(" %").parse().unwrap();
+                (100.0 * w.share_snr_below_1, p, 1.0)
+            }
+            "median-sigma" => (w.median_sigma, text.parse().unwrap(), 0.001),
+            other => panic!("no quantity {other}"),
+        };
+        assert!(
+            (actual - printed).abs() <= unit / 2.0 + 1e-12,
+            "{name}={value}: the page says {quantity} {text}, the run ends with {actual}"
+        );
+    }
+}

@@ -11,6 +11,7 @@ mod draw;
 mod edit;
 mod eval_worker;
 mod export;
+mod facts;
 mod js;
 mod probe;
 mod session;
@@ -22,7 +23,7 @@ pub use address::{check_page_option, page_options};
 pub use backend::{
     backend_in_module, count_software_adapter, webgpu_adapter_available, BackendChoice,
 };
-pub use canvas::AnyCanvas;
+pub use canvas::{AnyCanvas, Canvas};
 pub use edit::edit_data;
 pub use eval_worker::EvalWorker;
 pub use session::Session;

@@ -48,6 +48,7 @@ impl Session {
         let w = self.weights.as_ref();
         let b = self.before.as_ref();
         object(&[
+            ("facts", crate::facts::facts(self)),
             ("noiseSigmaHat", opt(p.map(|p| p.noise_sigma))),
             ("impliedNoiseSigma", num(self.trainer.implied_noise_sigma())),
             (

@@ -1,8 +1,9 @@
 //! A benchmark, not a test: where the time goes on each backend in this browser. Ignored by the
 //! test run; run it in Chromium with WebGPU (see the README's Speed section):
 //!
-//! `WASM_BINDGEN_TEST_WEBDRIVER_JSON=$PWD/tests/wasm/webdriver-webgpu.json cargo test --release
-//! --target wasm32-unknown-unknown -p bbb-wasm-tests -- --include-ignored --nocapture bench_`
+//! `WASM_BINDGEN_TEST_TIMEOUT=600 cargo test --release --target wasm32-unknown-unknown
+//! -p bbb-wasm-tests --lib -- --include-ignored --nocapture bench_` (Chromium's options, WebGPU
+//! on, come from `tests/wasm/webdriver.json`).
 //!
 //! For each backend it times, after a warm-up: one evaluation-sized batched matrix product, a
 //! chain of 200 small element-wise ops, and one whole VI epoch of the quick preset; then prints
@@ -121,8 +122,8 @@ async fn bench_webgpu_against_cpu() {
 /// page's workers each run this much): the training steps against the evaluation, one
 /// evaluation batch through burn's ops against the host pass, and the normal sampler.
 ///
-/// `WASM_BINDGEN_TEST_WEBDRIVER_JSON=$PWD/tests/wasm/webdriver-cpu.json cargo test --release
-/// --target wasm32-unknown-unknown -p bbb-wasm-tests -- --include-ignored --nocapture bench_cpu`
+/// `WASM_BINDGEN_TEST_TIMEOUT=600 cargo test --release --target wasm32-unknown-unknown
+/// -p bbb-wasm-tests --lib -- --include-ignored --nocapture bench_cpu`
 #[wasm_bindgen_test]
 #[ignore = "a benchmark: run it with --include-ignored"]
 async fn bench_cpu_epoch_parts() {

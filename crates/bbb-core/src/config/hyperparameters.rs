@@ -196,12 +196,56 @@ impl Config {
     pub fn num_batches(&self) -> usize {
         self.n_train.div_ceil(self.batch_size)
     }
+
+    /// Whether `self` trains exactly as `other`: the same data, network, objective, schedule,
+    /// evaluation and seed. Only the predictives drawn afterwards and the GP shown beside them
+    /// may differ.
+    pub fn trains_as(&self, other: &Config) -> bool {
+        let mut c = self.clone();
+        (c.predictive_samples, c.grid_points, c.gp) =
+            (other.predictive_samples, other.grid_points, other.gp);
+        (c.live_samples, c.live_grid_points) = (other.live_samples, other.live_grid_points);
+        c == *other
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::settings::{self, Kind, SETTINGS};
+
+    #[test]
+    fn a_run_trains_as_the_quick_preset_until_a_training_setting_changes() {
+        let quick = Config::quick();
+        let drawn = Config {
+            predictive_samples: 7,
+            live_grid_points: 9,
+            gp: 0,
+            ..Config::quick()
+        };
+        assert!(quick.trains_as(&quick) && drawn.trains_as(&quick));
+        for changed in [
+            Config {
+                seed: 14,
+                ..Config::quick()
+            },
+            Config {
+                scenario: Scenario::Gap,
+                ..Config::quick()
+            },
+            Config {
+                width: 16,
+                ..Config::quick()
+            },
+            Config {
+                kl_weight: 0.01,
+                ..Config::quick()
+            },
+            Config::full(),
+        ] {
+            assert!(!changed.trains_as(&quick), "{changed:?}");
+        }
+    }
 
     #[test]
     fn presets_are_the_tutorials() {
