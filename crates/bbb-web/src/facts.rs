@@ -9,7 +9,6 @@ use bbb_core::gp::exact::SUBSAMPLE;
 use bbb_core::maths::reference::softplus;
 use bbb_core::model::architecture::Architecture;
 use bbb_core::posterior::calibration::AT_95;
-use bbb_core::posterior::regions::GAP_SHARE;
 use bbb_core::report::words::{count, counted, intervals, plain, power, two_figures, word};
 use bbb_core::Config;
 use wasm_bindgen::JsValue;
@@ -61,7 +60,6 @@ pub fn facts(session: &Session) -> JsValue {
         ("lr", power(c.lr)),
         ("lr-min", power(c.lr_min)),
         ("clip", plain(c.clip_norm)),
-        ("gap-share", word((1.0 / GAP_SHARE).round() as usize)),
         ("gp-points", count(SUBSAMPLE)),
         ("few-train", count(FEW.0)),
         ("few-val", count(FEW.1)),
