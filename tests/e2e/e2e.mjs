@@ -31,6 +31,7 @@ import { sentencesHold } from "./sentences.mjs";
 import { bestAvailableRace, moduleSwitch, softwareAdapterLoadsCpuModule, throttledFirstLoad } from "./modules.mjs";
 import { pointsAndScenarios, priorRedraw } from "./data.mjs";
 import { busyMachine, fullPreset, liveFiguresCost } from "./timing.mjs";
+import { webgpuLost } from "./recovery.mjs";
 
 async function runOnce(backend) {
   const server = await serve(process.env.DIST ?? join(root, "dist"), "/course/bbb/");
@@ -52,6 +53,7 @@ async function runOnce(backend) {
     if (backend === "webgpu") {
       await bestAvailableRace(browser, server, label);
       await softwareAdapterLoadsCpuModule(browser, server, label);
+      await webgpuLost(browser, server, label);
     }
     const t0 = Date.now();
     await page.goto(`${server.url}#preset=${preset}&backend=${backend === "webgpu" ? "webgpu" : "cpu"}${extra}`);
@@ -115,6 +117,16 @@ async function runOnce(backend) {
     check(gpPx > 200, `${label} the Gaussian process's outline is drawn (${gpPx} pixels)`);
     const gpCost = await page.locator('[data-testid="costs"] tr[data-name="Gaussian process: fit, predict, draw"]').getAttribute("data-mean");
     console.log(`     Gaussian process on ${await text(page, "train-points")} points: fit, predict and draw ${Number(gpCost).toFixed(0)} ms`);
+    if (backend === "webgpu") {
+      // What keeping each epoch's state (for a lost device) costs the WebGPU run.
+      const kept = page.locator('[data-testid="costs"] tr[data-name^="WebGPU: an epoch\'s state kept"]');
+      const mean = Number(await kept.getAttribute("data-mean"));
+      const n = Number(await kept.getAttribute("data-count"));
+      const epochs = Number(await text(page, "epoch"));
+      const perEpoch = (1000 * trainSecs) / epochs;
+      check(n === epochs + 1, `${label} each epoch's state kept (${n}: the start and ${epochs} epochs)`);
+      console.log(`     keeping an epoch's state: ${mean.toFixed(1)} ms, against ${perEpoch.toFixed(0)} ms of training an epoch (${((100 * mean) / perEpoch).toFixed(1)} %)`);
+    }
     check(foreign.length === 0, `${label} no request beyond the page's own files ${foreign.join(" ")}`);
     check(errors.length === 0, `${label} no page errors ${errors.join(" | ")}`);
     await mkdir(outDir, { recursive: true });
@@ -182,7 +194,7 @@ async function runOnce(backend) {
 async function runJust(names) {
   const checks = {
     throttledFirstLoad, moduleSwitch, pauseLatency, liveFiguresCost, fullPreset, busyMachine, pageMatchesCli, embedHost, suggestedEmbed, sentencesHold, accessibility, ndarrayAgainstFlex,
-    bestAvailableRace, softwareAdapterLoadsCpuModule,
+    bestAvailableRace, softwareAdapterLoadsCpuModule, webgpuLost,
   };
   const server = await serve(process.env.DIST ?? join(root, "dist"), "/course/bbb/");
   const gpu = only === "webgpu" ? "--enable-unsafe-webgpu" : "--disable-gpu";

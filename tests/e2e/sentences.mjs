@@ -15,6 +15,8 @@ const CASES = [
   { name: "x-range=6", hash: `${SHORT}&x-range=6`, apart: true },
   { name: "own points", hash: `${SHORT}&add=0.2_0.9_0.4_1.1&remove=0_1_2`, edited: true },
   { name: "width=16&depth=1", hash: `${SHORT}&width=16&depth=1`, evenly: true },
+  { name: "method=bbb-lrt", hash: `${SHORT}&method=bbb-lrt`, evenly: true, method: "lrt" },
+  { name: "method=bbb-flipout&train-mc=2", hash: `${SHORT}&method=bbb-flipout&train-mc=2`, evenly: true, method: "flipout", draws: "two weight draws" },
 ];
 
 const WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"];
@@ -99,7 +101,9 @@ function problems(c, r) {
     "quick-run": !!c.quick, "has-truth": true, recipe: true, "own-data": false,
     "total-wide": r.coverageTotal > 0.95, "total-narrow": r.coverageTotal < 0.95,
     "test-quiet": r.testRmse < r.noiseHat, "weights-below": r.coverageWeights < 0.95,
+    "method-bbb": !c.method, "method-lrt": c.method === "lrt", "method-flipout": c.method === "flipout",
   };
+  if (fact("train-draws") !== (c.draws ?? "one weight draw")) bad.push(`"${fact("train-draws")}" per step`);
   for (const [key, want] of Object.entries(expect)) if (shown(key) !== want) bad.push(`"${key}" ${shown(key) ? "shown" : "hidden"}`);
   return { bad, s, n, m, beta: fact("beta"), weights };
 }

@@ -138,6 +138,8 @@ export class Controls {
     const workers = option("workers");
     this.workers = workers === null ? null : Number(workers);
     this.raceAnyAdapter = option("adapter") === "any";
+    const lose = option("lose-webgpu");
+    this.loseWebGpuAfter = lose === null ? null : Number(lose);
     // Those an embedding page reads (embed.js), kept in the address as the link gave them.
     const carried = options.filter((o) => o.carried).map((o) => o.name);
     this.pageOptions = [...params].filter(([key]) => carried.includes(key) && (key !== "adapter" || this.raceAnyAdapter));

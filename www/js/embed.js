@@ -11,6 +11,7 @@
 //
 // Messages in: { type: "train" | "pause" | "step" | "reset" } and { type: "set", settings }.
 // Messages out, each { source: "bbb", type, ... }: ready, status, progress, epoch, done, error,
+// backend (a run moved from a lost WebGPU device to the CPU),
 // height. A message is obeyed only when it comes from the parent window and from an allowed
 // origin; the page posts only to allowed origins, so no other page can read what it says.
 

@@ -4,6 +4,7 @@ import { dataFigure } from "./data-figure.js";
 import { ALL_FIGURES, CURVES_EVERY_MS, PROGRESS_EVERY_MS, SLICE_MS, nextFrame, yieldToBrowser } from "./pacing.js";
 import { posteriorViews } from "./player-posterior.js";
 import { evaluationWorkers } from "./player-workers.js";
+import { recovery } from "./player-recovery.js";
 
 // Runs the training loop: bounded Session.step calls back to back (in the trainer's worker unless
 // the browser cannot host it: session-host.js), handing the main thread back to the browser
@@ -12,6 +13,9 @@ import { evaluationWorkers } from "./player-workers.js";
 // session must have it before going on). A generation counter retires stale loops on
 // pause or reset, and every call into the Session goes through one queue so no two are ever in
 // flight at once.
+
+// The cost row of the state a WebGPU run keeps at each epoch's end (recover.rs).
+export const CHECKPOINT_COST = "WebGPU: an epoch's state kept, should the device be lost";
 
 export class Player {
   constructor(wasm, views, controls) {
@@ -106,6 +110,7 @@ export class Player {
       this.quarter = 0;
       this.status("ready");
       this.onEvent("ready", { settings, backend: session.backend, totalEpochs: p.totalEpochs });
+      this.runSettings = settings;
       this.attachWorkers(session, settings);
     });
     // The Gaussian process after the first figures are on screen (it takes a moment).
@@ -228,6 +233,8 @@ export class Player {
     }
     this.done = progress.done;
     this.seen = progress;
+    if (progress.moved) this.movedToCpu(session, progress.moved);
+    await this.loseWebGpuIfAsked(session, progress);
     this.dispatch(session, jobs);
     if (progress.done || performance.now() - this.lastProgress >= PROGRESS_EVERY_MS) {
       const elapsed = this.elapsedSeconds();
@@ -267,6 +274,8 @@ export class Player {
       this.views.showProgress(progress, await session.eta(elapsed), elapsed);
       this.status("done");
       this.views.announce((await session.describe()).result);
+      const kept = await session.checkpointCost();
+      this.views.setCost(CHECKPOINT_COST, kept.kept, kept.ms, kept.longest);
       this.views.showCosts();
       this.onEvent("done", { summary: await session.summary() });
       return { more: false, drew: true };
@@ -276,4 +285,4 @@ export class Player {
 
 }
 
-Object.assign(Player.prototype, dataFigure, evaluationWorkers, posteriorViews);
+Object.assign(Player.prototype, dataFigure, evaluationWorkers, posteriorViews, recovery);

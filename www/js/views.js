@@ -113,11 +113,17 @@ export class Views {
     c.max = Math.max(c.max, ms);
   }
 
+  // Sets the cost of `name` from a total measured elsewhere (`n` times, `total` ms in all).
+  setCost(name, n, total, max) {
+    if (n > 0) this.costs[name] = { n, total, max };
+  }
+
   showCosts() {
     const rows = Object.entries(this.costs).map(([name, c]) => {
       const tr = document.createElement("tr");
       tr.dataset.name = name;
       tr.dataset.mean = String(c.total / c.n);
+      tr.dataset.count = String(c.n);
       tr.innerHTML = `<th>${name}</th><td>${(c.total / c.n).toFixed(1)} ms</td>` +
         `<td class="dim">mean of ${c.n}, longest ${c.max.toFixed(1)} ms</td>`;
       return tr;

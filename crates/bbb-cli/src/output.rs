@@ -24,6 +24,8 @@ pub struct RunInfo<'a> {
     pub preset: &'a str,
     /// Scenario name (`own data` for a person's file).
     pub scenario: &'a str,
+    /// How the weights were learnt (the `method` setting).
+    pub method: &'a str,
     /// Training points actually used.
     pub train_points: usize,
     /// Seed.
@@ -59,6 +61,7 @@ pub fn summary_json(s: &Summary, info: &RunInfo, t: &Timings, extra: Value) -> S
         "threads": info.threads,
         "preset": info.preset,
         "scenario": info.scenario,
+        "method": info.method,
         "train_points": info.train_points,
         "seed": info.seed,
         "epochs": info.epochs,

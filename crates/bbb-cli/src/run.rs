@@ -37,6 +37,37 @@ pub fn device_for(
     ))
 }
 
+/// Keeps the run's state at this epoch's end when it trains on wgpu (a CPU run has nothing to
+/// lose).
+fn keep_checkpoint(trainer: &mut Trainer, backend: Backend) -> Result<(), String> {
+    if backend == Backend::Wgpu {
+        block_on(trainer.keep_checkpoint()).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// After `failure`: a wgpu run whose device no longer answers goes on on the CPU from its last
+/// epoch kept (and says so); any other failure ends the run with its message.
+fn on_lost_device(
+    trainer: &Trainer,
+    backend: Backend,
+    failure: String,
+) -> Result<(Trainer, Backend), String> {
+    let cpu = Backend::available()
+        .into_iter()
+        .find_map(|b| b.cpu_device().map(|d| (b, d)));
+    let (Backend::Wgpu, Some((cpu, device))) = (backend, cpu) else {
+        return Err(failure);
+    };
+    match block_on(trainer.after_failure(device)).map_err(|e| e.to_string())? {
+        Some((next, moved)) => {
+            say!("{moved} ({cpu})");
+            Ok((next, cpu))
+        }
+        None => Err(failure),
+    }
+}
+
 /// Trains, prints and writes `summary.json`, `history.csv` and the PNG plots.
 pub fn run(args: RunArgs) -> Result<(), String> {
     let config = args.config.clone();
@@ -59,6 +90,9 @@ pub fn run(args: RunArgs) -> Result<(), String> {
         None => Trainer::new(config.clone(), device, noise).map_err(|e| e.to_string())?,
     };
     trainer.set_threads(args.threads);
+    // A wgpu run keeps each epoch's state on the host: if the GPU is lost, it goes on on the CPU.
+    let mut backend = args.backend;
+    keep_checkpoint(&mut trainer, backend)?;
     let before =
         block_on(trainer.before_training(config.live_grid_points)).map_err(|e| e.to_string())?;
     let bar = ProgressBar::new(args.quiet);
@@ -66,7 +100,21 @@ pub fn run(args: RunArgs) -> Result<(), String> {
     let summary = loop {
         let phase = trainer.progress().phase;
         let step_start = Instant::now();
-        let event = block_on(trainer.step()).map_err(|e| e.to_string())?;
+        let event = match block_on(trainer.step()) {
+            Ok(event) => event,
+            Err(e) => {
+                let cpu = on_lost_device(&trainer, backend, e.to_string())?;
+                (trainer, backend) = cpu;
+                bar.clear();
+                continue;
+            }
+        };
+        if matches!(event, Event::Epoch(_)) {
+            if let Err(e) = keep_checkpoint(&mut trainer, backend) {
+                (trainer, backend) = on_lost_device(&trainer, backend, e)?;
+                continue;
+            }
+        }
         let spent = step_start.elapsed().as_secs_f64();
         match phase {
             Phase::Train { .. } => t.train += spent,
@@ -127,13 +175,14 @@ pub fn run(args: RunArgs) -> Result<(), String> {
         say!("{line}");
     }
     let info = RunInfo {
-        backend: args.backend.name(),
+        backend: backend.name(),
         preset: args.preset.name(),
         scenario: if config.own_data.is_some() {
             "own data"
         } else {
             config.scenario.name()
         },
+        method: config.method.name(),
         train_points: trainer.dataset().train.len(),
         seed: config.seed,
         n_parameters: trainer.n_parameters(),

@@ -86,6 +86,7 @@ fn a_short_run_writes_summary_history_and_plots() {
     assert!(summary["diagnostics_pass"].is_boolean());
     assert_eq!(summary["n_parameters"], 64658);
     assert_eq!(summary["backend"], "ndarray");
+    assert_eq!(summary["method"], "bbb");
     assert_eq!(summary["preset"], "quick");
     assert_eq!(summary["seed"], 13);
     assert_eq!(summary["epochs"], 5);
@@ -271,6 +272,30 @@ fn shows_the_saved_posterior_again(
         "not a readable safetensors file",
     );
     refused(&[], &dir.join("missing.safetensors"), "cannot read it");
+}
+
+/// `--method` trains with another of Bayes-by-Backprop's estimators and says so.
+#[test]
+fn the_method_flag_chooses_the_estimator() {
+    let dir = out_dir("method");
+    let out = short_run(&dir)
+        .args(["--method", "bbb-flipout", "--width", "16", "--depth", "1"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(dir.join("summary.json")).unwrap();
+    let summary: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(summary["method"], "bbb-flipout");
+    let rmse = summary["test_rmse"].as_f64().unwrap();
+    assert!(rmse > 0.0 && rmse < 0.5, "test RMSE {rmse}");
+    let refused = cli().args(["--method", "mcmc"]).output().unwrap();
+    assert!(!refused.status.success());
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(message.contains("bbb-lrt"), "{message}");
 }
 
 #[test]

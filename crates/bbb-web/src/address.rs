@@ -1,6 +1,6 @@
 //! The keys of the page's address that are not settings: where the run trains, how many
-//! evaluation workers it gets, which WebGPU adapters "best available" races, and how an
-//! embedding course page shows this one. None changes what a run computes. The page takes the
+//! evaluation workers it gets, which WebGPU adapters "best available" races, a lost WebGPU
+//! device on demand (for testing), and how an embedding course page shows this one. None changes what a run computes. The page takes the
 //! keys, their values and the messages from here ([`page_options`], [`check_page_option`]).
 
 use wasm_bindgen::prelude::*;
@@ -28,7 +28,7 @@ struct PageOption {
     help: &'static str,
 }
 
-const OPTIONS: [PageOption; 8] = [
+const OPTIONS: [PageOption; 9] = [
     PageOption {
         name: "trainer",
         values: Values::OneOf(&["worker", "page"]),
@@ -46,6 +46,13 @@ const OPTIONS: [PageOption; 8] = [
         values: Values::OneOf(&["any"]),
         carried: true,
         help: "any: \"best available\" races even a software WebGPU adapter against the CPU",
+    },
+    PageOption {
+        name: "lose-webgpu",
+        values: Values::UpTo(999),
+        carried: false,
+        help: "a testing aid: after this epoch the page destroys its WebGPU device, as a lost \
+               GPU would, and the run goes on on the CPU",
     },
     PageOption {
         name: "view",

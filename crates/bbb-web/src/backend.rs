@@ -5,7 +5,7 @@
 use bbb_core::burn::tensor::Device;
 use bbb_core::config::backend::{needs_whole_module, Adapter};
 use bbb_core::{Backend, NoiseSource};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use wasm_bindgen::prelude::*;
 
 use crate::probe::{race, Race};
@@ -70,10 +70,16 @@ pub fn backend_in_module(name: &str) -> bool {
         || (name == "ndarray" && ndarray)
 }
 
+#[cfg(feature = "wgpu")]
+type WgpuDevice = bbb_core::burn::tensor::wgpu::wgpu::Device;
+
 thread_local! {
-    // burn's wgpu runtime starts once per page; later sessions reuse its device.
+    // burn's wgpu runtime starts once per page; later sessions reuse its device (kept with
+    // wgpu's own handle, which `destroy_webgpu` ends).
     #[cfg(feature = "wgpu")]
-    static WEBGPU: std::cell::RefCell<Option<Device>> = const { std::cell::RefCell::new(None) };
+    static WEBGPU: RefCell<Option<(Device, WgpuDevice)>> = const { RefCell::new(None) };
+    // Why WebGPU stopped on this page, once it has: burn's runtime cannot start it again.
+    static WEBGPU_LOST: RefCell<Option<String>> = const { RefCell::new(None) };
     // Whether "best available" treats a software adapter as a real GPU (tests of the race).
     static SOFTWARE_COUNTS: Cell<bool> = const { Cell::new(false) };
 }
@@ -138,15 +144,31 @@ async fn webgpu_device() -> Result<Device, String> {
 
 #[cfg(feature = "wgpu")]
 async fn webgpu_device() -> Result<Device, String> {
-    if let Some(d) = WEBGPU.with(|w| w.borrow().clone()) {
+    if let Some((d, _)) = WEBGPU.with(|w| w.borrow().clone()) {
         return Ok(d);
     }
-    let device = Device::wgpu_options()
-        .init_async()
+    let (device, setup) = Device::wgpu_options()
+        .init_with_setup_async()
         .await
         .map_err(|e| format!("WebGPU could not start ({e:?})"))?;
-    WEBGPU.with(|w| *w.borrow_mut() = Some(device.clone()));
+    WEBGPU.with(|w| *w.borrow_mut() = Some((device.clone(), setup.device)));
     Ok(device)
+}
+
+/// Destroys the page's WebGPU device, as a driver reset or a GPU taken away would: how the
+/// recovery from a lost device is tested. Says whether there was a device to destroy.
+pub(crate) fn destroy_webgpu() -> bool {
+    #[cfg(feature = "wgpu")]
+    if let Some((_, device)) = WEBGPU.with(|w| w.borrow().clone()) {
+        device.destroy();
+        return true;
+    }
+    false
+}
+
+/// Records that WebGPU stopped on this page (`why`): later runs train on the CPU.
+pub(crate) fn webgpu_lost(why: String) {
+    WEBGPU_LOST.with(|l| *l.borrow_mut() = Some(why));
 }
 
 const NO_ADAPTER: &str = "this browser offers no WebGPU adapter; training on the CPU instead";
@@ -178,6 +200,14 @@ pub async fn open(choice: BackendChoice) -> Opened {
     };
     if choice == BackendChoice::Cpu {
         return cpu(None);
+    }
+    if let Some(why) = WEBGPU_LOST.with(|l| l.borrow().clone()) {
+        if choice != BackendChoice::Ndarray {
+            return cpu(Some(format!(
+                "WebGPU stopped earlier on this page ({why}); training on the CPU \
+                 (reload the page to use WebGPU again)"
+            )));
+        }
     }
     if choice == BackendChoice::Ndarray {
         return match Backend::Ndarray.cpu_device() {

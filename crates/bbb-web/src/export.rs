@@ -94,6 +94,7 @@ impl Session {
             ("diagnostics_pass", JsValue::from(d.pass())),
             ("backend", JsValue::from_str(self.backend.name())),
             ("scenario", JsValue::from_str(scenario_name(config))),
+            ("method", JsValue::from_str(config.method.name())),
             (
                 "train_points",
                 JsValue::from(self.trainer.dataset().train.len() as u32),

@@ -3,6 +3,7 @@
 //! sentence names it (`data-fact="…"`) and shows a sentence marked `data-when="…"` only while
 //! its condition holds, so no scenario, setting or set of points makes a sentence false.
 
+use bbb_core::config::method::Method;
 use bbb_core::config::scenario::{Scenario, FEW, X_RANGE};
 use bbb_core::data::N_FEATURES;
 use bbb_core::gp::exact::SUBSAMPLE;
@@ -50,6 +51,7 @@ pub fn facts(session: &Session) -> JsValue {
         ("frequencies", word((N_FEATURES - 1) / 2)),
         ("width", count(arch.width)),
         ("blocks", counted(arch.depth, "residual block")),
+        ("train-draws", counted(c.train_mc_samples, "weight draw")),
         ("layers", word(arch.n_layers())),
         ("weights", count(arch.n_weights())),
         ("numbers", count(2 * arch.n_weights())),
@@ -79,6 +81,9 @@ pub fn facts(session: &Session) -> JsValue {
         ("evenly", evenly),
         ("unevenly", !evenly),
         ("quick-run", c.trains_as(&Config::quick())),
+        ("method-bbb", c.method == Method::Bbb),
+        ("method-lrt", c.method == Method::BbbLrt),
+        ("method-flipout", c.method == Method::BbbFlipout),
         ("weights-below", weights95.is_some_and(|w| w < 0.95)),
         ("total-wide", total95.is_some_and(|v| v > 0.95)),
         ("total-narrow", total95.is_some_and(|v| v < 0.95)),

@@ -14,6 +14,7 @@ mod export;
 mod facts;
 mod js;
 mod probe;
+mod recover;
 mod session;
 mod session_draw;
 mod session_views;

@@ -4,8 +4,8 @@
 use bbb_core::gp::view::GpView;
 use bbb_core::report::posterior_file::PosteriorFile;
 use bbb_core::{
-    Backend, BeforeTraining, Event, Phase, Predictive, PredictiveJob, Preset, Stage, Trainer,
-    WeightSpace,
+    Backend, BeforeTraining, Event, Phase, Predictive, PredictiveJob, Preset, Stage, TrainError,
+    Trainer, WeightSpace,
 };
 use wasm_bindgen::prelude::*;
 
@@ -14,6 +14,7 @@ use crate::canvas::AnyCanvas;
 use crate::draw;
 use crate::js::{error, now_ms, num, object};
 use crate::probe::Race;
+use crate::recover::CheckpointCost;
 use crate::settings::config_from;
 
 /// Draws the data of `settings` before any backend has started (the page's first plot).
@@ -34,6 +35,8 @@ pub struct Session {
     /// A predictive being computed a pass at a time (`startPredictive`, `predictiveStep`) or
     /// outside (`predictiveJob`, `deliverPredictive`).
     pub(crate) computing: Option<PredictiveJob>,
+    /// Whether the predictive being computed is the light one drawn while training.
+    pub(crate) computing_live: bool,
     /// Predictives started so far: the one being computed is number `started`.
     pub(crate) started: u32,
     pub(crate) weights: Option<WeightSpace>,
@@ -44,6 +47,10 @@ pub struct Session {
     pub(crate) preset: Preset,
     /// The timing race "best available" ran to choose the backend, if it ran one.
     pub(crate) race: Option<Race>,
+    /// The epochs' states kept for a recovery from a lost WebGPU device, and their cost.
+    pub(crate) checkpoints: CheckpointCost,
+    /// Whether the run moved to the CPU since the last progress report.
+    pub(crate) moved: bool,
 }
 
 /// `settings.preset` (the quick preset when absent).
@@ -105,12 +112,13 @@ impl Session {
         let points = trainer.config().live_grid_points;
         let before = trainer.before_training(points).await.map_err(error)?;
         let weights = trainer.weight_space().await.map_err(error)?;
-        Ok(Session {
+        let mut session = Session {
             trainer,
             backend: opened.backend,
             note: opened.note,
             predictive: None,
             computing: None,
+            computing_live: false,
             started: 0,
             weights: Some(weights),
             before: Some(before),
@@ -118,7 +126,13 @@ impl Session {
             error: None,
             preset,
             race: opened.race,
-        })
+            checkpoints: CheckpointCost::default(),
+            moved: false,
+        };
+        // A WebGPU run keeps its state from the start: a device lost in the first epoch
+        // continues from here.
+        session.keep_checkpoint().await.map_err(error)?;
+        Ok(session)
     }
 
     /// Milliseconds per training step on each backend, `{ webgpu, cpu }`, when "best
@@ -166,11 +180,14 @@ impl Session {
         let start = now_ms();
         let mut epoch_done = false;
         while !self.trainer.is_done() {
-            let event = self.trainer.step().await.map_err(|e| {
-                self.error = Some(e.to_string());
-                error(e)
-            })?;
+            let event = match self.trainer.step().await {
+                Ok(event) => event,
+                Err(e) => return self.after_failure(e).await,
+            };
             if matches!(event, Event::Epoch(_) | Event::Finished(_)) {
+                if let Err(e) = self.keep_checkpoint().await {
+                    return self.after_failure(e).await;
+                }
                 epoch_done = true;
                 break;
             }
@@ -189,11 +206,34 @@ impl Session {
     #[wasm_bindgen(js_name = stepEpoch)]
     pub async fn step_epoch(&mut self) -> Result<JsValue, JsError> {
         if !self.trainer.is_done() {
-            if let Event::Waiting { .. } = self.trainer.run_epoch().await.map_err(error)? {
-                return Ok(self.progress_with(false, true));
+            match self.trainer.run_epoch().await {
+                Ok(Event::Waiting { .. }) => return Ok(self.progress_with(false, true)),
+                Ok(_) => {}
+                Err(e) => return self.after_failure(e).await,
+            }
+            if let Err(e) = self.keep_checkpoint().await {
+                return self.after_failure(e).await;
             }
         }
         Ok(self.progress_object(true))
+    }
+
+    /// A training step failed: a WebGPU run whose device was lost goes on on the CPU (the
+    /// report says `moved`); any other failure stops the run, its state kept.
+    async fn after_failure(&mut self, failure: TrainError) -> Result<JsValue, JsError> {
+        match self.recover().await {
+            Ok(true) => Ok(self.progress_object(true)),
+            Ok(false) => {
+                self.error = Some(failure.to_string());
+                Err(error(failure))
+            }
+            Err(e) => {
+                self.error = Some(format!("{failure}; {e}"));
+                Err(JsError::new(&format!(
+                    "{failure}; the run could not go on on the CPU: {e}"
+                )))
+            }
+        }
     }
 
     /// Hands each epoch's evaluation to the page's workers (`true`, flex runs only) or computes
@@ -239,15 +279,15 @@ impl Session {
     }
 
     /// Where the run stands: `{ epoch, totalEpochs, stage, phase, fraction, epochDone, done }`.
-    pub fn progress(&self) -> JsValue {
+    pub fn progress(&mut self) -> JsValue {
         self.progress_object(false)
     }
 
-    fn progress_object(&self, epoch_done: bool) -> JsValue {
+    fn progress_object(&mut self, epoch_done: bool) -> JsValue {
         self.progress_with(epoch_done, false)
     }
 
-    fn progress_with(&self, epoch_done: bool, waiting: bool) -> JsValue {
+    fn progress_with(&mut self, epoch_done: bool, waiting: bool) -> JsValue {
         let p = self.trainer.progress();
         let phase = match p.phase {
             Phase::Train { .. } => "training",
@@ -264,6 +304,7 @@ impl Session {
             ("epochDone", JsValue::from(epoch_done)),
             ("done", JsValue::from(self.trainer.is_done())),
             ("waiting", JsValue::from(waiting)),
+            ("moved", self.take_moved()),
         ])
     }
 

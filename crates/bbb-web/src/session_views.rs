@@ -117,6 +117,7 @@ impl Session {
         };
         let job = self.trainer.start_predictive(samples, points, live);
         self.computing = Some(job.map_err(error)?);
+        self.computing_live = live;
         self.started += 1;
         Ok(())
     }
@@ -175,9 +176,20 @@ impl Session {
         let start = now_ms();
         loop {
             if job.step() {
-                let p = self.trainer.finish_predictive(job).await.map_err(error)?;
-                self.predictive = Some(p);
-                return Ok(true);
+                match self.trainer.finish_predictive(job).await {
+                    Ok(p) => {
+                        self.predictive = Some(p);
+                        return Ok(true);
+                    }
+                    // A lost WebGPU device: the run and this predictive go on on the CPU.
+                    Err(e) => {
+                        if !matches!(self.recover().await, Ok(true)) {
+                            return Err(error(e));
+                        }
+                        self.start_predictive(self.computing_live)?;
+                        return Ok(false);
+                    }
+                }
             }
             if now_ms() - start >= budget_ms {
                 self.computing = Some(job);

@@ -8,6 +8,7 @@ use bbb_core::engine::{Engine, Loss, Update};
 use bbb_core::maths::reference::AdamWSettings;
 use bbb_core::maths::rng::Rng;
 use bbb_core::model::elbo::{elbo_step, ElboSettings};
+use bbb_core::model::estimator::Estimator;
 use bbb_core::model::Regressor;
 use bbb_core::{Config, Noise};
 
@@ -128,7 +129,7 @@ fn elbo_steps_lower_the_loss_and_the_kl_when_it_dominates() {
         let (loss, kl) = (loss_of(&model), kl_of(&model));
         let mut engine = DeviceEngine::new(model, settings, Noise::host(3));
         let update = Update {
-            loss: Loss::Elbo(s),
+            loss: Loss::Elbo(s, Estimator::Reparameterisation),
             lr: if kl_weight < 1.0 { 1e-3 } else { 1e-2 },
             clip_norm: 1.0,
         };

@@ -35,6 +35,32 @@ pub fn tiny() -> JsValue {
 /// Three epochs cannot reach the tutorial's 0.083, but they must beat by far the trivial
 /// predictor (the spread of the test targets, about 0.93; natively this run gets about 0.14)
 /// and stay above the noise (0.08).
+/// A WebGPU run small enough for the runner's 20 s a page. On the software adapter the time
+/// goes to compiling each kernel at its first use (a warmup epoch's evaluation alone took
+/// 4.5 s), so the run is the variational stage alone, on the `few` points, two steps an epoch,
+/// a narrow network: about 11 s. The e2e trains the whole quick preset, both stages, on WebGPU.
+pub fn small_webgpu_run() -> JsValue {
+    settings(&[
+        ("preset", "quick"),
+        ("width", "16"),
+        ("depth", "1"),
+        ("scenario", "few"),
+        ("batch-size", "30"),
+        ("lr", "0.05"),
+        ("lr-min", "0.01"),
+        ("warmup-epochs", "0"),
+        ("vi-epochs", "5"),
+        ("mc-elbo", "1"),
+        ("mc-rmse", "1"),
+        ("test-mc-elbo", "1"),
+        ("test-mc-rmse", "2"),
+        ("predictive-samples", "20"),
+        ("grid-points", "30"),
+        ("live-samples", "10"),
+        ("live-grid-points", "20"),
+    ])
+}
+
 pub fn assert_learned(rmse: f64) {
     assert!(rmse > 0.08 && rmse < 0.5, "test RMSE {rmse}");
 }

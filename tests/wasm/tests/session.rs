@@ -146,7 +146,17 @@ fn the_page_options_come_with_their_checks() {
         .collect();
     assert_eq!(
         names,
-        ["trainer", "workers", "adapter", "view", "hide", "autoplay", "compact", "origin"]
+        [
+            "trainer",
+            "workers",
+            "adapter",
+            "lose-webgpu",
+            "view",
+            "hide",
+            "autoplay",
+            "compact",
+            "origin"
+        ]
     );
     let most = bbb_core::train::evaluators::MAX_EVALUATORS;
     let check = bbb_web::check_page_option;

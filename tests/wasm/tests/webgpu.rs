@@ -15,29 +15,7 @@ async fn webgpu_session_trains_to_the_end() {
         webgpu_adapter_available().await,
         "this test needs Chromium with --enable-unsafe-webgpu"
     );
-    // Small enough for the runner's 20 s a page: on the software adapter the time goes to
-    // compiling each kernel at its first use (a warmup epoch's evaluation alone took 4.5 s), so
-    // the run is the variational stage alone, on the `few` points, two steps an epoch, a narrow
-    // network: about 11 s here. The e2e trains the whole quick preset, both stages, on WebGPU.
-    let small = settings(&[
-        ("preset", "quick"),
-        ("width", "16"),
-        ("depth", "1"),
-        ("scenario", "few"),
-        ("batch-size", "30"),
-        ("lr", "0.05"),
-        ("lr-min", "0.01"),
-        ("warmup-epochs", "0"),
-        ("vi-epochs", "5"),
-        ("mc-elbo", "1"),
-        ("mc-rmse", "1"),
-        ("test-mc-elbo", "1"),
-        ("test-mc-rmse", "2"),
-        ("predictive-samples", "20"),
-        ("grid-points", "30"),
-        ("live-samples", "10"),
-        ("live-grid-points", "20"),
-    ]);
+    let small = small_webgpu_run();
     let mut s = Session::create(small, BackendChoice::Webgpu)
         .await
         .map_err(message)

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::config::edits::Edits;
 use crate::config::error::ConfigError;
+use crate::config::method::Method;
 use crate::config::scenario::Scenario;
 
 /// The two training budgets the tutorial ships with.
@@ -52,6 +53,8 @@ pub struct Config {
     pub x_range: f64,
     /// Whether an exact Gaussian process is fitted and shown beside the network (1) or not (0).
     pub gp: usize,
+    /// How the weights are learnt (Bayes-by-Backprop's gradient estimator).
+    pub method: Method,
     /// Points a person added to or removed from the training split.
     pub edits: Edits,
     /// A person's own points `(x, y)` in place of the synthetic data (split at random).
@@ -133,6 +136,7 @@ impl Config {
             scenario: Scenario::Tutorial,
             x_range: 3.0,
             gp: 1,
+            method: Method::Bbb,
             edits: Edits::default(),
             own_data: None,
             noise_std: 0.08,

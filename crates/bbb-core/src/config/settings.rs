@@ -140,6 +140,8 @@ const fn entry(
 const P: f64 = MAX_PREDICTIVE as f64;
 const SCENARIOS: Kind = Kind::Choice(crate::config::scenario::Scenario::NAMES);
 const LAST_SCENARIO: f64 = (crate::config::scenario::Scenario::NAMES.len() - 1) as f64;
+const METHODS: Kind = Kind::Choice(crate::config::method::Method::NAMES);
+const LAST_METHOD: f64 = (crate::config::method::Method::NAMES.len() - 1) as f64;
 use Kind::{Real, Whole};
 
 /// Every setting, in the order the page and `--help` list them.
@@ -150,6 +152,7 @@ pub const SETTINGS: &[Setting] = &[
     entry("noise",              "noise σ",                      Real,  above(0.0, 10.0),           "",       BOTH, "standard deviation of the noise added to every target", real!(noise_std)),
     entry("x-range",            "input range shown",            Real,  at_least(3.0, 20.0),        "",       BOTH, "the figures and the test points cover x from −v to v (the data stay within [−3, 3])", real!(x_range)),
     entry("gp",                 "Gaussian process",             Whole, at_least(0.0, 1.0),         "",       BOTH, "1: an exact Gaussian process on the same training points is drawn and scored beside the network; 0: not", whole!(gp)),
+    entry("method",             "method",                       METHODS, at_least(0.0, LAST_METHOD), "",   BOTH, "how the weights' noise is drawn in training: bbb (one draw of every weight per step, the tutorial), bbb-lrt (each example's pre-activations drawn from their Gaussian), bbb-flipout (one draw, sign-flipped per example)", (|c: &Config| c.method as usize as f64, |c: &mut Config, v: f64| c.method = crate::config::method::Method::ALL.get(v as usize).copied().unwrap_or_default())),
     entry("kl-weight",          "KL weight",                    Real,  at_least(0.0, 1e3),         "",       BOTH, "weight of the KL term in the loss", real!(kl_weight)),
     entry("prior-sigma",        "prior σ",                      Real,  above(0.0, 1e3),            "",       BOTH, "standard deviation of the N(0, σ²) prior on every weight", real!(prior_sigma)),
     entry("mc-elbo",            "MC samples, ELBO",             Whole, at_least(1.0, 1024.0),      "draws",  BOTH, "weight draws behind each epoch's ELBO", whole!(eval_mc_elbo)),

@@ -1,5 +1,6 @@
-//! Which engine a run gets: the CPU engine on a CPU backend with the host's noise, burn on the
-//! device otherwise.
+//! Which engine a run gets: the CPU engine on a CPU backend with the host's noise for the
+//! tutorial's estimator, burn on the device otherwise (the other estimators' steps are burn's
+//! alone so far).
 
 use burn::tensor::Device;
 
@@ -8,19 +9,21 @@ use crate::engine::cpu::CpuEngine;
 use crate::engine::device::DeviceEngine;
 use crate::engine::seam::Engine;
 use crate::maths::reference::AdamWSettings;
+use crate::model::estimator::Estimator;
 use crate::model::noise::Noise;
 use crate::model::Regressor;
 
-/// The engine for a run on `device` whose training draws from `noise`: the CPU engine with
-/// the host's noise on a CPU backend, burn on the device otherwise.
+/// The engine for a run on `device` whose training draws from `noise` by `estimator`: the CPU
+/// engine with the host's noise on a CPU backend for the reparameterisation, burn on the device
+/// otherwise.
 pub fn engine_for(
     model: Regressor,
     settings: AdamWSettings,
-    noise: Noise,
+    (noise, estimator): (Noise, Estimator),
     device: &Device,
 ) -> Box<dyn Engine> {
     match noise {
-        Noise::Host(normals) if on_host(device) => {
+        Noise::Host(normals) if on_host(device) && estimator == Estimator::Reparameterisation => {
             Box::new(CpuEngine::new(model, settings, normals, device.clone()))
         }
         noise => Box::new(DeviceEngine::new(model, settings, noise)),
@@ -73,12 +76,15 @@ mod tests {
     }
 
     fn elbo(kl_weight: f64) -> Loss {
-        Loss::Elbo(ElboSettings {
-            num_batches: 7,
-            kl_weight,
-            prior_sigma: 0.9,
-            mc_samples: 2,
-        })
+        Loss::Elbo(
+            ElboSettings {
+                num_batches: 7,
+                kl_weight,
+                prior_sigma: 0.9,
+                mc_samples: 2,
+            },
+            Estimator::Reparameterisation,
+        )
     }
 
     /// Whole steps (gradient, clip, AdamW) on both engines from the same normals: warmup steps,
@@ -86,7 +92,12 @@ mod tests {
     #[test]
     fn both_engines_take_the_same_steps() {
         let device = test_device();
-        let mut cpu = engine_for(model(), SETTINGS, Noise::host(11), &device);
+        let mut cpu = engine_for(
+            model(),
+            SETTINGS,
+            (Noise::host(11), Estimator::Reparameterisation),
+            &device,
+        );
         assert_eq!(cpu.kind(), EngineKind::Cpu);
         let mut burn = DeviceEngine::new(model(), SETTINGS, Noise::host(11));
         let (x, y) = batch();
@@ -122,6 +133,81 @@ mod tests {
         assert_eq!(cpu.optimizer_steps(), burn.optimizer_steps());
         // Means took all five steps, ρs the three of the ELBO.
         assert_eq!(&cpu.optimizer_steps()[..2], &[5, 3]);
+    }
+
+    /// An engine's state read back to the host, tensor by tensor.
+    fn read(engine: &dyn Engine) -> crate::engine::EngineState {
+        let state = engine.state();
+        let n = state.tensors.len() / 3;
+        let mut host: Vec<Vec<f32>> = state
+            .tensors
+            .iter()
+            .map(|t| t.to_data().try_into_vec_as::<f32>().unwrap())
+            .collect();
+        let v = host.split_off(2 * n);
+        let m = host.split_off(n);
+        crate::engine::EngineState {
+            params: host,
+            m,
+            v,
+            steps: state.steps,
+            noise: state.noise,
+        }
+    }
+
+    /// burn's engine hands its state to the CPU engine (a WebGPU run going on on the CPU):
+    /// the CPU engine holds the very same numbers, and from them both take the same next steps
+    /// (moments, steps and noise carried over; fresh moments would step elsewhere).
+    #[test]
+    fn the_state_carries_from_one_engine_to_the_other() {
+        let device = test_device();
+        let mut burn = DeviceEngine::new(model(), SETTINGS, Noise::host(11));
+        let mut cpu = engine_for(
+            model(),
+            SETTINGS,
+            (Noise::host(99), Estimator::Reparameterisation),
+            &device,
+        );
+        let (x, y) = batch();
+        let (mse, vi) = (
+            Update {
+                loss: Loss::Mse,
+                lr: 1e-2,
+                clip_norm: 1.0,
+            },
+            Update {
+                loss: elbo(0.5),
+                lr: 1e-2,
+                clip_norm: 0.5,
+            },
+        );
+        for update in [mse, mse, vi, vi] {
+            burn.step(&x, &y, &update);
+        }
+        let state = read(&burn);
+        cpu.restore(state.clone());
+        let back = read(cpu.as_ref());
+        assert_eq!(
+            (&back.params, &back.m, &back.v),
+            (&state.params, &state.m, &state.v)
+        );
+        assert_eq!(cpu.optimizer_steps(), [4, 2].repeat(state.steps.len() / 2));
+        for _ in 0..3 {
+            burn.step(&x, &y, &vi);
+            cpu.step(&x, &y, &vi);
+        }
+        for (i, (a, b)) in values(cpu.model())
+            .iter()
+            .zip(values(burn.model()))
+            .enumerate()
+        {
+            for (a, b) in a.iter().zip(&b) {
+                assert!(
+                    (a - b).abs() <= 1e-5 + 1e-4 * b.abs(),
+                    "tensor {i}: {a} vs {b}"
+                );
+            }
+        }
     }
 
     /// With the KL weighted far above the data's term, every engine's steps pull the posterior

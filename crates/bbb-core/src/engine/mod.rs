@@ -11,6 +11,10 @@
 //!   fused loop per tensor; burn's model is built from them only when it is asked for (once per
 //!   epoch for the evaluation), never per step.
 //!
+//! Either engine gives its state ([`Engine::state`]: parameters, AdamW's moments and steps,
+//! the training noise) and continues from one ([`Engine::restore`]), its own or the other's:
+//! a run whose WebGPU device is lost goes on on the CPU from its last epoch.
+//!
 //! Both follow the same maths, defined once in [`crate::maths::reference`] and
 //! [`crate::model`], and tests hold each engine's step to it and to the other engine's. Passes
 //! that need no gradient (evaluations, the predictive) go through [`Passes`], which runs them on
@@ -28,4 +32,4 @@ mod seam;
 
 pub use choose::engine_for;
 pub use passes::Passes;
-pub use seam::{Engine, EngineKind, Loss, Update};
+pub use seam::{Engine, EngineKind, EngineState, Loss, StateTensors, Update};

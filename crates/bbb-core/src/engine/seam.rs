@@ -3,7 +3,11 @@
 
 use std::fmt;
 
+use burn::tensor::Tensor;
+
 use crate::model::elbo::ElboSettings;
+use crate::model::estimator::Estimator;
+use crate::model::noise::Noise;
 use crate::model::Regressor;
 
 /// The loss one update follows.
@@ -12,8 +16,9 @@ pub enum Loss {
     /// The warmup's mean squared error of the posterior means' network (the ρs get no
     /// gradient).
     Mse,
-    /// The ELBO loss of Bayes-by-Backprop, `nll + kl_weight·KL/num_batches`.
-    Elbo(ElboSettings),
+    /// The ELBO loss of Bayes-by-Backprop, `nll + kl_weight·KL/num_batches`, its weight
+    /// draws taken the estimator's way.
+    Elbo(ElboSettings, Estimator),
 }
 
 /// What one update needs besides the mini-batch.
@@ -25,6 +30,31 @@ pub struct Update {
     pub lr: f64,
     /// The largest joint norm of the gradients; larger ones are scaled down to it.
     pub clip_norm: f64,
+}
+
+/// An engine's state on the run's device: every parameter tensor, then AdamW's first moments
+/// of each, then its second moments (in [`Regressor::params`] order), so that one read-back
+/// brings it all to the host; with the step counts and the training noise.
+#[derive(Debug)]
+pub struct StateTensors {
+    pub tensors: Vec<Tensor<2>>,
+    pub steps: Vec<u32>,
+    pub noise: Noise,
+}
+
+/// An engine's state on the host, what a run continues from (on the same engine or the
+/// other): each tensor's values row-major, in [`Regressor::params`] order.
+#[derive(Clone, Debug)]
+pub struct EngineState {
+    pub params: Vec<Vec<f32>>,
+    /// AdamW's first moments.
+    pub m: Vec<Vec<f32>>,
+    /// AdamW's second moments.
+    pub v: Vec<Vec<f32>>,
+    /// AdamW's steps so far, per parameter tensor.
+    pub steps: Vec<u32>,
+    /// The training steps' weight draws from here on.
+    pub noise: Noise,
 }
 
 /// Which engine a run trains on.
@@ -54,4 +84,11 @@ pub trait Engine: fmt::Debug + Send {
 
     /// Which engine this is.
     fn kind(&self) -> EngineKind;
+
+    /// The state to continue from, as tensors on the run's device (nothing read back yet).
+    fn state(&self) -> StateTensors;
+
+    /// Continues from `state`: parameters, AdamW's moments and steps, training noise. The
+    /// shapes are those of this engine's model.
+    fn restore(&mut self, state: EngineState);
 }

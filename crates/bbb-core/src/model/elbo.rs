@@ -6,6 +6,7 @@
 
 use burn::tensor::Tensor;
 
+use crate::model::estimator::Estimator;
 use crate::model::noise::Noise;
 use crate::model::Regressor;
 
@@ -44,10 +45,22 @@ pub fn elbo_step(
     s: &ElboSettings,
     noise: &mut Noise,
 ) -> Elbo {
+    elbo_step_by(model, (x, y), s, Estimator::Reparameterisation, noise)
+}
+
+/// One ELBO step on a mini-batch `(x, y)` (shaped as for [`elbo_step`]), the weights' noise
+/// drawn the `estimator`'s way.
+pub fn elbo_step_by(
+    model: &Regressor,
+    (x, y): (Tensor<2>, Tensor<2>),
+    s: &ElboSettings,
+    estimator: Estimator,
+    noise: &mut Noise,
+) -> Elbo {
     // One softplus per rho, shared by the draws and the KL.
     let posterior = model.posterior();
-    let pred = posterior.forward_sampled(x, s.mc_samples, noise); // [S, batch, 1]
-                                                                  // Every draw covers the same rows, so the mean over [S, batch] is the mean of per-draw MSEs.
+    let pred = posterior.forward_by(x, s.mc_samples, estimator, noise); // [S, batch, 1]
+                                                                        // Every draw covers the same rows, so the mean over [S, batch] is the mean of per-draw MSEs.
     let nll = (pred - y.unsqueeze::<3>()).powi_scalar(2).mean();
     let kl = posterior.kl(s.prior_sigma).div_scalar(s.num_batches as f64);
     let loss = nll.clone() + kl.clone().mul_scalar(s.kl_weight);

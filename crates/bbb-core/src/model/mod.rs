@@ -1,6 +1,7 @@
 //! The model and its maths on burn: the network's one description ([`Architecture`]), the
 //! Bayesian linear layer with its closed-form KL, the residual regressor, SiLU on tensors, the
-//! ELBO, and where a pass's standard normals come from.
+//! ELBO, the three gradient estimators of a sampled pass and the spread of the gradient they
+//! give, and where a pass's standard normals come from.
 //!
 //! May use: maths, config, data.
 
@@ -8,6 +9,8 @@ pub mod activation;
 pub mod architecture;
 pub mod bayes_linear;
 pub mod elbo;
+pub mod estimator;
+pub mod gradient_variance;
 pub mod noise;
 pub mod regressor;
 

@@ -10,6 +10,7 @@ use crate::maths::rng::Rng;
 use crate::model::activation::{silu, silu_tracked_host};
 use crate::model::architecture::{Architecture, RESIDUAL_SCALE};
 use crate::model::bayes_linear::{BayesLinear, Gaussians};
+use crate::model::estimator::Estimator;
 use crate::model::noise::Noise;
 
 /// One residual block: two Bayesian layers of the same width.
@@ -205,10 +206,25 @@ impl Posterior {
     /// # Shapes
     /// - x: `[batch, 9]` → `[samples, batch, 1]`
     pub fn forward_sampled(&self, x: Tensor<2>, samples: usize, noise: &mut Noise) -> Tensor<3> {
-        let x = x.unsqueeze::<3>().repeat_dim(0, samples); // [S, batch, 9]
+        self.forward_by(x, samples, Estimator::Reparameterisation, noise)
+    }
+
+    /// As [`forward_sampled`](Self::forward_sampled), each layer's noise drawn the
+    /// `estimator`'s way.
+    ///
+    /// # Shapes
+    /// - x: `[batch, 9]` → `[samples, batch, 1]`
+    pub fn forward_by(
+        &self,
+        x: Tensor<2>,
+        samples: usize,
+        estimator: Estimator,
+        noise: &mut Noise,
+    ) -> Tensor<3> {
+        let x = x.unsqueeze::<3>().repeat_dim(0, samples);
         let layers = self.layers();
         network(x, self.blocks.len(), |i, h| {
-            layers[i].forward_sampled(h, noise)
+            layers[i].forward_by(h, estimator, noise)
         })
     }
 

@@ -22,11 +22,13 @@ use crate::engine::{engine_for, Engine, EngineKind, Loss, Update};
 use crate::maths::reference::AdamWSettings;
 use crate::maths::rng::{Rng, Stream};
 use crate::model::elbo::ElboSettings;
+use crate::model::estimator::Estimator;
 use crate::model::noise::{Noise, NoiseKeys, NoiseSource};
 use crate::model::Regressor;
 use crate::report::events::{Event, Phase, Progress, Summary, TrainError};
 use crate::report::metrics::{EpochRecord, Stage};
 use crate::train::behind::{EvalJob, Pending};
+use crate::train::checkpoint::Checkpoint;
 use crate::train::evaluate::{EvalSet, Evaluation};
 use crate::train::schedule::{lr_during, stage_of};
 use crate::train::test_scoring::TestScoring;
@@ -77,6 +79,8 @@ pub struct Trainer {
     /// The final test, while it is being scored a piece per step.
     pub(crate) testing: Option<TestScoring>,
     pub(crate) summary: Option<Summary>,
+    /// The state at the end of the last epoch kept ([`Trainer::keep_checkpoint`]).
+    pub(crate) checkpoint: Option<Checkpoint>,
 }
 
 impl Trainer {
@@ -93,7 +97,8 @@ impl Trainer {
             weight_decay: config.weight_decay,
         };
         let train_noise = Noise::for_stream(noise, seed, Stream::TrainNoise);
-        let engine = engine_for(model, settings, train_noise, &device);
+        let estimator = Estimator::of(config.method);
+        let engine = engine_for(model, settings, (train_noise, estimator), &device);
         let s = &data.scaler;
         let (train_x, train_y) = (s.features(&data.train.x), s.scale_y(&data.train.y));
         let [eval_train, eval_val, eval_test] = EvalSet::splits(&config, &data, &device);
@@ -124,6 +129,7 @@ impl Trainer {
             best: None,
             testing: None,
             summary: None,
+            checkpoint: None,
             data,
             device,
             config,
@@ -261,7 +267,10 @@ impl Trainer {
         let (x, y) = self.minibatch(batch);
         let loss = match self.stage_of(epoch) {
             Stage::Warmup => Loss::Mse,
-            Stage::Vi => Loss::Elbo(self.elbo_settings(self.config.train_mc_samples)),
+            Stage::Vi => Loss::Elbo(
+                self.elbo_settings(self.config.train_mc_samples),
+                Estimator::of(self.config.method),
+            ),
         };
         let update = Update {
             loss,

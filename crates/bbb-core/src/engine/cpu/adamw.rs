@@ -30,6 +30,23 @@ impl HostAdamW {
         &self.t
     }
 
+    /// The first and second moments of each parameter.
+    pub fn moments(&self) -> (&[Vec<f32>], &[Vec<f32>]) {
+        (&self.m, &self.v)
+    }
+
+    /// Continues from moments `m`, `v` and step counts `t`.
+    ///
+    /// # Panics
+    /// If a moment's length differs from this state's.
+    pub fn restore(&mut self, m: Vec<Vec<f32>>, v: Vec<Vec<f32>>, t: Vec<u32>) {
+        let same = |a: &[Vec<f32>], b: &[Vec<f32>]| {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.len() == y.len())
+        };
+        assert!(same(&m, &self.m) && same(&v, &self.v) && t.len() == self.t.len());
+        (self.m, self.v, self.t) = (m, v, t);
+    }
+
     /// One update with learning rate `lr`, in place.
     ///
     /// # Panics

@@ -2,13 +2,15 @@
 
 use std::sync::OnceLock;
 
-use burn::tensor::Device;
+use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::engine::cpu::adamw::{clip_global_norm, HostAdamW};
 use crate::engine::cpu::step::HostParams;
-use crate::engine::seam::{Engine, EngineKind, Loss, Update};
+use crate::engine::seam::{Engine, EngineKind, EngineState, Loss, StateTensors, Update};
 use crate::maths::normals::Normals;
 use crate::maths::reference::AdamWSettings;
+use crate::model::estimator::Estimator;
+use crate::model::noise::Noise;
 use crate::model::Regressor;
 
 /// Training on the host, for the CPU backends with the host's seeded noise.
@@ -50,7 +52,10 @@ impl Engine for CpuEngine {
     fn step(&mut self, x: &[f32], y: &[f32], update: &Update) {
         let mut grads = match &update.loss {
             Loss::Mse => self.params.warmup_grads(x, y),
-            Loss::Elbo(s) => self.params.elbo_grads(x, y, s, &mut self.normals),
+            Loss::Elbo(s, Estimator::Reparameterisation) => {
+                self.params.elbo_grads(x, y, s, &mut self.normals)
+            }
+            Loss::Elbo(_, other) => panic!("the CPU engine has no {other:?} step"),
         };
         clip_global_norm(&mut grads, update.clip_norm);
         self.optim.step(&mut self.params.values, &grads, update.lr);
@@ -73,5 +78,36 @@ impl Engine for CpuEngine {
 
     fn kind(&self) -> EngineKind {
         EngineKind::Cpu
+    }
+
+    fn state(&self) -> StateTensors {
+        let (m, v) = self.optim.moments();
+        let shapes: Vec<[usize; 2]> = self.like.params().iter().map(|p| p.dims()).collect();
+        let values = self.params.values.iter().chain(m).chain(v);
+        let tensors = values
+            .zip(shapes.iter().cycle())
+            .map(|(v, &shape)| Tensor::from_data(TensorData::new(v.clone(), shape), &self.device))
+            .collect();
+        StateTensors {
+            tensors,
+            steps: self.optim.steps().to_vec(),
+            noise: Noise::Host(self.normals.clone()),
+        }
+    }
+
+    /// # Panics
+    /// If `state.noise` is burn's device noise: the CPU engine draws on the host.
+    fn restore(&mut self, state: EngineState) {
+        let Noise::Host(normals) = state.noise else {
+            panic!("the CPU engine draws its weights on the host");
+        };
+        let same = |a: &[Vec<f32>], b: &[Vec<f32>]| {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.len() == y.len())
+        };
+        assert!(same(&state.params, &self.params.values));
+        self.params.values = state.params;
+        self.optim.restore(state.m, state.v, state.steps);
+        self.normals = normals;
+        self.model = OnceLock::new();
     }
 }

@@ -40,6 +40,17 @@ impl DeviceAdamW {
         &self.t
     }
 
+    /// The first and second moments of each parameter.
+    pub fn moments(&self) -> (&[Tensor<2>], &[Tensor<2>]) {
+        (&self.m, &self.v)
+    }
+
+    /// Continues from moments `m`, `v` and step counts `t` (shaped like the parameters).
+    pub fn restore(&mut self, m: Vec<Tensor<2>>, v: Vec<Tensor<2>>, t: Vec<u32>) {
+        assert!(m.len() == self.m.len() && v.len() == self.v.len() && t.len() == self.t.len());
+        (self.m, self.v, self.t) = (m, v, t);
+    }
+
     /// One update with learning rate `lr`; returns the new parameters.
     pub fn step(
         &mut self,

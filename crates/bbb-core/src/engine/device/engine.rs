@@ -4,9 +4,9 @@ use burn::tensor::{Tensor, TensorData};
 
 use crate::data::N_FEATURES;
 use crate::engine::device::adamw::{clip_global_norm, DeviceAdamW};
-use crate::engine::seam::{Engine, EngineKind, Loss, Update};
+use crate::engine::seam::{Engine, EngineKind, EngineState, Loss, StateTensors, Update};
 use crate::maths::reference::AdamWSettings;
-use crate::model::elbo::elbo_step;
+use crate::model::elbo::elbo_step_by;
 use crate::model::noise::Noise;
 use crate::model::Regressor;
 
@@ -39,7 +39,9 @@ impl Engine for DeviceEngine {
         let tracked = self.model.map_params(|p| p.autodiff().require_grad());
         let loss = match &update.loss {
             Loss::Mse => (tracked.forward_mean(x) - y).powi_scalar(2).mean(),
-            Loss::Elbo(s) => elbo_step(&tracked, x, y, s, &mut self.noise).loss,
+            Loss::Elbo(s, estimator) => {
+                elbo_step_by(&tracked, (x, y), s, *estimator, &mut self.noise).loss
+            }
         };
         let grads = loss.backward();
         // The warmup never touches the rhos: they get no gradient, as in PyTorch.
@@ -64,5 +66,30 @@ impl Engine for DeviceEngine {
 
     fn kind(&self) -> EngineKind {
         EngineKind::Device
+    }
+
+    fn state(&self) -> StateTensors {
+        let (m, v) = self.optim.moments();
+        StateTensors {
+            tensors: [self.model.params(), m.to_vec(), v.to_vec()].concat(),
+            steps: self.optim.steps().to_vec(),
+            noise: self.noise.clone(),
+        }
+    }
+
+    fn restore(&mut self, state: EngineState) {
+        let device = self.model.input.w_mu.device();
+        let shapes: Vec<[usize; 2]> = self.model.params().iter().map(|p| p.dims()).collect();
+        let tensors = |values: Vec<Vec<f32>>| -> Vec<Tensor<2>> {
+            values
+                .into_iter()
+                .zip(&shapes)
+                .map(|(v, &shape)| Tensor::from_data(TensorData::new(v, shape), &device))
+                .collect()
+        };
+        self.model = self.model.with_params(tensors(state.params));
+        self.optim
+            .restore(tensors(state.m), tensors(state.v), state.steps);
+        self.noise = state.noise;
     }
 }
