@@ -1,6 +1,7 @@
 //! `bbb-cli bench`: time per training epoch and per evaluation on each backend, the batched
 //! evaluation against the tutorial's loop of single passes, and (with `--full-run`) the whole
-//! full preset, then the scaling over threads, the exponential's cost and the noise samplers. Every ratio compares figures measured in this same run.
+//! full preset, then the scaling over threads, the three estimators' training, the
+//! exponential's cost and the noise samplers. Every ratio compares figures measured in this same run.
 
 use bbb_core::train::evaluate::{eval_batch_looped, read_scalars, EvalSet, McSamples};
 use bbb_core::{Backend, Config, Trainer};
@@ -88,6 +89,7 @@ pub fn bench(args: BenchArgs) -> Result<(), String> {
     let flex = args.backends.iter().copied().find(|&b| b == Backend::Flex);
     let scaled = flex.unwrap_or(args.backends[0]);
     bench_threads(scaled, &timed, (args.epochs, args.threads, args.full_run))?;
+    crate::bench_estimators::bench_estimators(&timed, args.epochs)?;
     bench_exp(&args.backends)?;
     crate::bench_noise::bench_noise();
     Ok(())

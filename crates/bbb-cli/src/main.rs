@@ -2,6 +2,7 @@
 
 mod args;
 mod bench;
+mod bench_estimators;
 mod bench_noise;
 mod bench_threads;
 mod output;

@@ -1,5 +1,7 @@
 //! `summary.json` (through serde_json); `history.csv` comes from `bbb_core::report::export`.
 
+use bbb_core::config::method::Method;
+use bbb_core::model::gradient_variance::GradientVariance;
 use bbb_core::Summary;
 use serde_json::{json, Value};
 
@@ -14,6 +16,18 @@ pub struct Timings {
     pub eval: f64,
     /// The posterior predictive on the grid.
     pub predictive: f64,
+    /// The gradient's spread for the three estimators at the final parameters.
+    pub gradient_variance: f64,
+}
+
+/// `{"bbb": {"mu": …, "rho": …}, "bbb-lrt": {…}, "bbb-flipout": {…}}`: the trace of the
+/// gradient's covariance per estimator, for the μs and the ρs.
+pub fn gradient_json(spread: &[(Method, GradientVariance)]) -> Value {
+    spread
+        .iter()
+        .map(|(m, g)| (m.name().to_string(), json!({ "mu": g.mu, "rho": g.rho })))
+        .collect::<serde_json::Map<_, _>>()
+        .into()
 }
 
 /// Run facts that are not in the core's summary.
@@ -57,6 +71,7 @@ pub fn summary_json(s: &Summary, info: &RunInfo, t: &Timings, extra: Value) -> S
         "seconds_train": t.train,
         "seconds_eval": t.eval,
         "seconds_predictive": t.predictive,
+        "seconds_gradient_variance": t.gradient_variance,
         "backend": info.backend,
         "threads": info.threads,
         "preset": info.preset,

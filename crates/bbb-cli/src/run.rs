@@ -1,6 +1,7 @@
 //! One run of the tutorial: train, report in the tutorial's format, write the results.
 
 use bbb_core::report::export::history_csv;
+use bbb_core::train::gradient_meter::METER_DRAWS;
 use bbb_core::{Backend, Event, NoiseSource, Phase, Trainer};
 use pollster::block_on;
 use std::time::Instant;
@@ -8,7 +9,7 @@ use std::time::Instant;
 use crate::say::say;
 
 use crate::args::RunArgs;
-use crate::output::{summary_json, RunInfo, Timings};
+use crate::output::{gradient_json, summary_json, RunInfo, Timings};
 use crate::posterior::Posterior;
 use crate::report::{epoch_line, final_lines, ProgressBar};
 
@@ -152,6 +153,9 @@ pub fn run(args: RunArgs) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     t.predictive = p_start.elapsed().as_secs_f64();
     let weights = block_on(trainer.weight_space()).map_err(|e| e.to_string())?;
+    let g_start = Instant::now();
+    let spread = trainer.gradient_variance(METER_DRAWS);
+    t.gradient_variance = g_start.elapsed().as_secs_f64();
     let data = trainer.dataset();
     let gp = if config.gp > 0 {
         Some(bbb_core::gp::view::gp_view(data).map_err(|e| e.to_string())?)
@@ -174,6 +178,14 @@ pub fn run(args: RunArgs) -> Result<(), String> {
     for line in posterior.lines() {
         say!("{line}");
     }
+    let readings: Vec<String> = spread
+        .iter()
+        .map(|(m, g)| format!("{} {:.3e} / {:.3e}", m.name(), g.mu, g.rho))
+        .collect();
+    say!(
+        "Gradient variance at the final parameters ({METER_DRAWS} draws on one mini-batch, mu / rho): {}",
+        readings.join(", ")
+    );
     let info = RunInfo {
         backend: backend.name(),
         preset: args.preset.name(),
@@ -192,10 +204,11 @@ pub fn run(args: RunArgs) -> Result<(), String> {
     let write = |name: &str, text: String| {
         std::fs::write(args.out.join(name), text).map_err(|e| format!("cannot write {name}: {e}"))
     };
-    write(
-        "summary.json",
-        summary_json(&summary, &info, &t, posterior.json()),
-    )?;
+    let mut extra = posterior.json();
+    if let Some(fields) = extra.as_object_mut() {
+        fields.insert("gradient_variance".into(), gradient_json(&spread));
+    }
+    write("summary.json", summary_json(&summary, &info, &t, extra))?;
     write("history.csv", history_csv(trainer.history()))?;
     let file = block_on(trainer.posterior_file(args.preset)).map_err(|e| e.to_string())?;
     let bytes = file.encode()?;

@@ -87,6 +87,16 @@ fn a_short_run_writes_summary_history_and_plots() {
     assert_eq!(summary["n_parameters"], 64658);
     assert_eq!(summary["backend"], "ndarray");
     assert_eq!(summary["method"], "bbb");
+    // The gradient's spread for each estimator, at the final parameters.
+    for method in ["bbb", "bbb-lrt", "bbb-flipout"] {
+        for part in ["mu", "rho"] {
+            let v = summary["gradient_variance"][method][part].as_f64();
+            assert!(
+                v.is_some_and(|v| v > 0.0 && v.is_finite()),
+                "{method} {part}: {v:?}"
+            );
+        }
+    }
     assert_eq!(summary["preset"], "quick");
     assert_eq!(summary["seed"], 13);
     assert_eq!(summary["epochs"], 5);

@@ -609,7 +609,7 @@ fn the_pages_quotes_of_changed_quick_runs_are_those_runs() {
 }
 
 /// Each of Bayes-by-Backprop's three estimators trains the small network to well below the
-/// targets' spread (about 0.93); the tutorial's runs on the CPU engine, the other two on burn's.
+/// targets' spread (about 0.93), on the CPU engine.
 #[test]
 fn every_estimator_learns_the_curve() {
     use bbb_core::config::method::Method;
@@ -623,12 +623,7 @@ fn every_estimator_learns_the_curve() {
             ..short(1, 4)
         };
         let mut t = cpu_trainer(config);
-        let kind = if method == Method::Bbb {
-            EngineKind::Cpu
-        } else {
-            EngineKind::Device
-        };
-        assert_eq!(t.engine_kind(), kind, "{method:?}");
+        assert_eq!(t.engine_kind(), EngineKind::Cpu, "{method:?}");
         let s = ready(t.run_to_end()).unwrap();
         assert!(s.test.rmse < 0.4, "{method:?}: test RMSE {}", s.test.rmse);
     }

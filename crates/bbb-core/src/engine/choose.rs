@@ -1,6 +1,5 @@
-//! Which engine a run gets: the CPU engine on a CPU backend with the host's noise for the
-//! tutorial's estimator, burn on the device otherwise (the other estimators' steps are burn's
-//! alone so far).
+//! Which engine a run gets: the CPU engine on a CPU backend with the host's noise, burn on the
+//! device otherwise.
 
 use burn::tensor::Device;
 
@@ -9,21 +8,19 @@ use crate::engine::cpu::CpuEngine;
 use crate::engine::device::DeviceEngine;
 use crate::engine::seam::Engine;
 use crate::maths::reference::AdamWSettings;
-use crate::model::estimator::Estimator;
 use crate::model::noise::Noise;
 use crate::model::Regressor;
 
-/// The engine for a run on `device` whose training draws from `noise` by `estimator`: the CPU
-/// engine with the host's noise on a CPU backend for the reparameterisation, burn on the device
-/// otherwise.
+/// The engine for a run on `device` whose training draws from `noise`: the CPU engine with
+/// the host's noise on a CPU backend, burn on the device otherwise.
 pub fn engine_for(
     model: Regressor,
     settings: AdamWSettings,
-    (noise, estimator): (Noise, Estimator),
+    noise: Noise,
     device: &Device,
 ) -> Box<dyn Engine> {
     match noise {
-        Noise::Host(normals) if on_host(device) && estimator == Estimator::Reparameterisation => {
+        Noise::Host(normals) if on_host(device) => {
             Box::new(CpuEngine::new(model, settings, normals, device.clone()))
         }
         noise => Box::new(DeviceEngine::new(model, settings, noise)),
@@ -42,6 +39,7 @@ mod tests {
     use crate::maths::normals::Normals;
     use crate::maths::rng::Rng;
     use crate::model::elbo::ElboSettings;
+    use crate::model::estimator::Estimator;
 
     const SETTINGS: AdamWSettings = AdamWSettings {
         beta1: 0.9,
@@ -92,12 +90,7 @@ mod tests {
     #[test]
     fn both_engines_take_the_same_steps() {
         let device = test_device();
-        let mut cpu = engine_for(
-            model(),
-            SETTINGS,
-            (Noise::host(11), Estimator::Reparameterisation),
-            &device,
-        );
+        let mut cpu = engine_for(model(), SETTINGS, Noise::host(11), &device);
         assert_eq!(cpu.kind(), EngineKind::Cpu);
         let mut burn = DeviceEngine::new(model(), SETTINGS, Noise::host(11));
         let (x, y) = batch();
@@ -162,12 +155,7 @@ mod tests {
     fn the_state_carries_from_one_engine_to_the_other() {
         let device = test_device();
         let mut burn = DeviceEngine::new(model(), SETTINGS, Noise::host(11));
-        let mut cpu = engine_for(
-            model(),
-            SETTINGS,
-            (Noise::host(99), Estimator::Reparameterisation),
-            &device,
-        );
+        let mut cpu = engine_for(model(), SETTINGS, Noise::host(99), &device);
         let (x, y) = batch();
         let (mse, vi) = (
             Update {

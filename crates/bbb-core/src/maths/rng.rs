@@ -26,6 +26,8 @@ pub enum Stream {
     FunctionNoise,
     /// Inputs a scenario draws again (outside its intervals) and the test inputs of a wider view.
     Scenario,
+    /// Weight draws of the gradient's spread (`model/gradient_variance.rs`).
+    GradientNoise,
 }
 
 use rand_xoshiro::rand_core::{Rng as _, SeedableRng};
@@ -155,7 +157,8 @@ mod tests {
                 EvalNoise => PredictiveNoise,
                 PredictiveNoise => FunctionNoise,
                 FunctionNoise => Scenario,
-                Scenario => return all,
+                Scenario => GradientNoise,
+                GradientNoise => return all,
             };
             all.push(next);
         }

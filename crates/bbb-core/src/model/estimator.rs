@@ -66,19 +66,23 @@ impl Gaussians {
     pub fn forward_by(&self, x: Tensor<3>, estimator: Estimator, noise: &mut Noise) -> Tensor<3> {
         let [samples, batch, d_in] = x.dims();
         let d_out = self.w_mu.dims()[1];
-        let mean = x.clone().matmul(self.w_mu.clone().unsqueeze::<3>())
-            + self.b_mu.clone().unsqueeze::<3>();
+        // The means' pass, for the two estimators that add their noise to it (the tutorial's
+        // draws whole weights instead, with no pass of its own for the means).
+        let mean = |x: Tensor<3>| {
+            x.matmul(self.w_mu.clone().unsqueeze::<3>()) + self.b_mu.clone().unsqueeze::<3>()
+        };
         match estimator {
             Estimator::Reparameterisation => self.forward_sampled(x, noise),
             Estimator::LocalReparameterisation => {
                 let var = x
+                    .clone()
                     .powi_scalar(2)
                     .matmul(self.w_sigma.clone().powi_scalar(2).unsqueeze::<3>())
                     + self.b_sigma.clone().powi_scalar(2).unsqueeze::<3>();
                 let eps = noise
                     .normal([samples, batch, d_out], &self.w_mu.device())
                     .inner();
-                mean + var.sqrt() * eps
+                mean(x) + var.sqrt() * eps
             }
             Estimator::Flipout => {
                 let device = self.w_mu.device();
@@ -88,7 +92,7 @@ impl Gaussians {
                     * noise.normal([samples, 1, d_out], &device).inner();
                 let s = signs(noise, [samples, batch, d_in], &self.w_mu);
                 let r = signs(noise, [samples, batch, d_out], &self.w_mu);
-                mean + ((x * s).matmul(dw) + db) * r
+                mean(x.clone()) + ((x * s).matmul(dw) + db) * r
             }
         }
     }

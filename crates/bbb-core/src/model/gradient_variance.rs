@@ -39,16 +39,10 @@ impl GradientDraws {
         draws: usize,
         noise: &mut Noise,
     ) -> Self {
-        assert!(draws >= 2, "a variance needs two draws");
         let tracked = model.map_params(|p| p.autodiff().require_grad());
         let params = tracked.params();
-        let is_mu: Vec<bool> = params
-            .iter()
-            .enumerate()
-            .flat_map(|(i, p)| std::iter::repeat_n(i % 2 == 0, p.dims().iter().product()))
-            .collect();
-        let (mut sum, mut sum_sq) = (vec![0.0f64; is_mu.len()], vec![0.0f64; is_mu.len()]);
-        for _ in 0..draws {
+        let sizes: Vec<usize> = params.iter().map(|p| p.dims().iter().product()).collect();
+        Self::collect(&sizes, draws, || {
             let loss = elbo_step_by(&tracked, (x.clone(), y.clone()), s, estimator, noise).loss;
             let grads = loss.backward();
             let flat: Vec<Tensor<1>> = params
@@ -59,7 +53,24 @@ impl GradientDraws {
                         .flatten(0, 1)
                 })
                 .collect();
-            let g: Vec<f32> = Tensor::cat(flat, 0).into_data().try_into_vec_as().unwrap();
+            Tensor::cat(flat, 0).into_data().try_into_vec_as().unwrap()
+        })
+    }
+
+    /// Each element's mean and variance over `draws` gradients, each given by `next` as every
+    /// parameter tensor flattened in [`Regressor::params`] order (tensors of `sizes`
+    /// elements: per layer `w_mu`, `w_rho`, `b_mu`, `b_rho`).
+    pub fn collect(sizes: &[usize], draws: usize, mut next: impl FnMut() -> Vec<f32>) -> Self {
+        assert!(draws >= 2, "a variance needs two draws");
+        let is_mu: Vec<bool> = sizes
+            .iter()
+            .enumerate()
+            .flat_map(|(i, &n)| std::iter::repeat_n(i % 2 == 0, n))
+            .collect();
+        let (mut sum, mut sum_sq) = (vec![0.0f64; is_mu.len()], vec![0.0f64; is_mu.len()]);
+        for _ in 0..draws {
+            let g = next();
+            assert_eq!(g.len(), is_mu.len(), "a gradient of every parameter");
             for ((s, q), g) in sum.iter_mut().zip(&mut sum_sq).zip(g) {
                 let g = f64::from(g);
                 *s += g;

@@ -11,6 +11,7 @@ mod epoch_end;
 pub mod evaluate;
 pub mod evaluators;
 mod file;
+pub mod gradient_meter;
 mod recovery;
 pub mod schedule;
 mod test_run;

@@ -97,8 +97,7 @@ impl Trainer {
             weight_decay: config.weight_decay,
         };
         let train_noise = Noise::for_stream(noise, seed, Stream::TrainNoise);
-        let estimator = Estimator::of(config.method);
-        let engine = engine_for(model, settings, (train_noise, estimator), &device);
+        let engine = engine_for(model, settings, train_noise, &device);
         let s = &data.scaler;
         let (train_x, train_y) = (s.features(&data.train.x), s.scale_y(&data.train.y));
         let [eval_train, eval_val, eval_test] = EvalSet::splits(&config, &data, &device);
@@ -289,7 +288,7 @@ impl Trainer {
         }
     }
 
-    fn elbo_settings(&self, mc_samples: usize) -> ElboSettings {
+    pub(crate) fn elbo_settings(&self, mc_samples: usize) -> ElboSettings {
         ElboSettings {
             num_batches: self.config.num_batches(),
             kl_weight: self.config.kl_weight,

@@ -9,13 +9,49 @@
 //! backward cost more than the products themselves at this size; a test holds the result to
 //! burn's autodiff of the same loss.
 
-use crate::engine::cpu::network::{depth, forward, Dense, Scratch, Tape};
+use crate::engine::cpu::network::{depth, forward, Dense, Layer, Scratch, Tape};
 use crate::maths::matmul::{matmul, Use};
 use crate::model::architecture::{Architecture, RESIDUAL_SCALE};
 
+/// A layer whose gradient the backward pass can take.
+pub(crate) trait Backward: Layer {
+    /// Where the layer's parameter gradients add up.
+    type Grad;
+    /// Adds the gradients of the layer's parameters at `input`, given `g_out` (the gradient
+    /// with respect to its output), to `grad`; returns the gradient with respect to `input`
+    /// when `want_input` (empty otherwise).
+    fn backward(
+        &self,
+        input: &[f32],
+        g_out: &[f32],
+        grad: &mut Self::Grad,
+        want_input: bool,
+    ) -> Vec<f32>;
+}
+
+impl Backward for Dense<'_> {
+    /// `[∂w, ∂b]`.
+    type Grad = [Vec<f32>; 2];
+
+    fn backward(
+        &self,
+        input: &[f32],
+        g_out: &[f32],
+        grad: &mut Self::Grad,
+        want_input: bool,
+    ) -> Vec<f32> {
+        self.add_grads(input, g_out, grad);
+        if want_input {
+            self.input_grad(g_out)
+        } else {
+            Vec::new()
+        }
+    }
+}
+
 impl Dense<'_> {
     /// Adds `inputᵀ·g_out` and `Σ_rows g_out` to `grad` (`[∂w, ∂b]`).
-    fn add_grads(&self, input: &[f32], g_out: &[f32], grad: &mut [Vec<f32>; 2]) {
+    pub(crate) fn add_grads(&self, input: &[f32], g_out: &[f32], grad: &mut [Vec<f32>; 2]) {
         let (d_in, d_out) = (self.d_in(), self.d_out());
         let batch = g_out.len() / d_out;
         let [g_w, g_b] = grad;
@@ -29,7 +65,7 @@ impl Dense<'_> {
     }
 
     /// `g_out·wᵀ`: the gradient with respect to the layer's input.
-    fn input_grad(&self, g_out: &[f32]) -> Vec<f32> {
+    pub(crate) fn input_grad(&self, g_out: &[f32]) -> Vec<f32> {
         let (d_in, d_out) = (self.d_in(), self.d_out());
         let batch = g_out.len() / d_out;
         let mut g_in = vec![0.0f32; batch * d_in];
@@ -50,12 +86,12 @@ impl Dense<'_> {
 ///
 /// # Shapes
 /// - x: `[batch, d_in]` row-major, y: `[batch]` (one output per row)
-pub(crate) fn squared_error_grads(
+pub(crate) fn squared_error_grads<L: Backward>(
     x: &[f32],
     y: &[f32],
-    layers: &[Dense],
+    layers: &[L],
     scale: f32,
-    grads: &mut [[Vec<f32>; 2]],
+    grads: &mut [L::Grad],
 ) {
     let depth = depth(layers);
     assert_eq!(grads.len(), layers.len());
@@ -71,8 +107,12 @@ pub(crate) fn squared_error_grads(
         .zip(y)
         .map(|(p, y)| 2.0 * scale * (p - y))
         .collect();
-    output.add_grads(&outputs[2 * depth], &g_pred, &mut grads[1 + 2 * depth]);
-    let mut g_h = output.input_grad(&g_pred);
+    let mut g_h = output.backward(
+        &outputs[2 * depth],
+        &g_pred,
+        &mut grads[1 + 2 * depth],
+        true,
+    );
     for k in (0..depth).rev() {
         let (i1, i2) = Architecture::block(k);
         let (fc1, fc2) = (&layers[i1], &layers[i2]);
@@ -81,13 +121,11 @@ pub(crate) fn squared_error_grads(
             *g *= d;
         }
         let g_t: Vec<f32> = g_h.iter().map(|g| RESIDUAL_SCALE * g).collect();
-        fc2.add_grads(&outputs[2 * k + 1], &g_t, &mut grads[i2]);
-        let mut g_a1 = fc2.input_grad(&g_t);
+        let mut g_a1 = fc2.backward(&outputs[2 * k + 1], &g_t, &mut grads[i2], true);
         for (g, &d) in g_a1.iter_mut().zip(&slopes[2 * k + 1]) {
             *g *= d;
         }
-        fc1.add_grads(&outputs[2 * k], &g_a1, &mut grads[i1]);
-        let g_in = fc1.input_grad(&g_a1);
+        let g_in = fc1.backward(&outputs[2 * k], &g_a1, &mut grads[i1], true);
         for (g, v) in g_h.iter_mut().zip(g_in) {
             *g += v;
         }
@@ -95,7 +133,7 @@ pub(crate) fn squared_error_grads(
     for (g, &d) in g_h.iter_mut().zip(&slopes[0]) {
         *g *= d;
     }
-    input.add_grads(x, &g_h, &mut grads[0]);
+    input.backward(x, &g_h, &mut grads[0], false);
 }
 
 #[cfg(test)]

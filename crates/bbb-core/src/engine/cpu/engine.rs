@@ -9,7 +9,6 @@ use crate::engine::cpu::step::HostParams;
 use crate::engine::seam::{Engine, EngineKind, EngineState, Loss, StateTensors, Update};
 use crate::maths::normals::Normals;
 use crate::maths::reference::AdamWSettings;
-use crate::model::estimator::Estimator;
 use crate::model::noise::Noise;
 use crate::model::Regressor;
 
@@ -52,10 +51,10 @@ impl Engine for CpuEngine {
     fn step(&mut self, x: &[f32], y: &[f32], update: &Update) {
         let mut grads = match &update.loss {
             Loss::Mse => self.params.warmup_grads(x, y),
-            Loss::Elbo(s, Estimator::Reparameterisation) => {
-                self.params.elbo_grads(x, y, s, &mut self.normals)
+            Loss::Elbo(s, estimator) => {
+                self.params
+                    .elbo_grads_by((x, y), s, *estimator, &mut self.normals)
             }
-            Loss::Elbo(_, other) => panic!("the CPU engine has no {other:?} step"),
         };
         clip_global_norm(&mut grads, update.clip_norm);
         self.optim.step(&mut self.params.values, &grads, update.lr);

@@ -8,6 +8,15 @@ use crate::maths::kernels::{silu_and_slope, silu_in_place};
 use crate::maths::matmul::{matmul, Use};
 use crate::model::architecture::{Architecture, RESIDUAL_SCALE};
 
+/// A layer of a pass: its sizes and its output at a mini-batch. The dense layer of whole-network
+/// draws ([`Dense`]) and the noisy layers of the other estimators (`estimators.rs`).
+pub(crate) trait Layer {
+    fn d_in(&self) -> usize;
+    fn d_out(&self) -> usize;
+    /// `out [batch, d_out]` = the layer at `input [batch, d_in]`.
+    fn apply(&self, input: &[f32], out: &mut [f32]);
+}
+
 /// One dense layer's values for a pass: `w` row-major `[d_in, d_out]`, `b` `[d_out]`.
 #[derive(Clone, Copy)]
 pub(crate) struct Dense<'a> {
@@ -15,12 +24,12 @@ pub(crate) struct Dense<'a> {
     pub b: &'a [f32],
 }
 
-impl Dense<'_> {
-    pub fn d_out(&self) -> usize {
+impl Layer for Dense<'_> {
+    fn d_out(&self) -> usize {
         self.b.len()
     }
 
-    pub fn d_in(&self) -> usize {
+    fn d_in(&self) -> usize {
         self.w.len() / self.b.len()
     }
 
@@ -37,7 +46,7 @@ impl Dense<'_> {
 }
 
 /// Residual blocks in a flat list of layers.
-pub(crate) fn depth(layers: &[Dense]) -> usize {
+pub(crate) fn depth<L>(layers: &[L]) -> usize {
     Architecture::depth_of(layers.len())
 }
 
@@ -84,9 +93,9 @@ pub(crate) struct Scratch {
 
 /// The network at the inputs `x` (row-major `[batch, d_in]`) into `out` (`[batch, d_out]` of
 /// the output layer).
-pub(crate) fn forward(
+pub(crate) fn forward<L: Layer>(
     x: &[f32],
-    layers: &[Dense],
+    layers: &[L],
     keep: &mut impl Keep,
     scratch: &mut Scratch,
     out: &mut [f32],

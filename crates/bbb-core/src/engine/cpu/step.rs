@@ -24,6 +24,7 @@ use crate::engine::cpu::network::Dense;
 use crate::maths::kernels::softplus_and_slope;
 use crate::maths::normals::Normals;
 use crate::model::elbo::ElboSettings;
+use crate::model::estimator::Estimator;
 use crate::model::Regressor;
 
 /// The model's parameters on the host, in the order of [`Regressor::params`]: per layer
@@ -97,6 +98,24 @@ impl HostParams {
             .collect()
     }
 
+    /// Gradients of the ELBO loss for `s.mc_samples` draws taken the `estimator`'s way.
+    ///
+    /// # Shapes
+    /// - x: `[batch, 9]` row-major, y: `[batch]`
+    pub fn elbo_grads_by(
+        &self,
+        (x, y): (&[f32], &[f32]),
+        s: &ElboSettings,
+        estimator: Estimator,
+        normals: &mut Normals,
+    ) -> Vec<HostGrad> {
+        match estimator {
+            Estimator::Reparameterisation => self.elbo_grads(x, y, s, normals),
+            Estimator::LocalReparameterisation => self.lrt_grads(x, y, s, normals),
+            Estimator::Flipout => self.flipout_grads(x, y, s, normals),
+        }
+    }
+
     /// Gradients of the ELBO loss (`nll + kl_weight·KL/num_batches`) for `s.mc_samples` weight
     /// draws whose normals come from `normals`, each tensor's `[S, rows, cols]` in turn (per
     /// layer the weights, then the biases), as [`Posterior::forward_sampled`] reads them.
@@ -132,10 +151,7 @@ impl HostParams {
                 g[draw * n..(draw + 1) * n].copy_from_slice(grad);
             }
         }
-        let kl = KlSlope {
-            c: (s.kl_weight / s.num_batches as f64) as f32,
-            inv_p2: (1.0 / (s.prior_sigma * s.prior_sigma)) as f32,
-        };
+        let kl = KlSlope::of(s);
         pairs
             .iter()
             .zip(self.values.chunks_exact(2))
@@ -150,9 +166,38 @@ impl HostParams {
 
 /// The KL's share of the loss per weight: `c·KL`, with `1/p²` precomputed.
 #[derive(Clone, Copy)]
-struct KlSlope {
+pub(crate) struct KlSlope {
     c: f32,
     inv_p2: f32,
+}
+
+impl KlSlope {
+    pub(crate) fn of(s: &ElboSettings) -> Self {
+        Self {
+            c: (s.kl_weight / s.num_batches as f64) as f32,
+            inv_p2: (1.0 / (s.prior_sigma * s.prior_sigma)) as f32,
+        }
+    }
+}
+
+/// `(∂L/∂μ, ∂L/∂ρ)` of one parameter tensor from the network's gradients with respect to the
+/// means (`g_mu`) and the spreads (`g_sigma`), summed over the draws: the KL's share added
+/// (`c·μ/p²`, `c·(σ/p² − 1/σ)`) and the spread's carried through `dσ/dρ` (`slope`).
+pub(crate) fn kl_chain(
+    mu: &[f32],
+    sigma: &[f32],
+    slope: &[f32],
+    mut g_mu: Vec<f32>,
+    mut g_sigma: Vec<f32>,
+    kl: KlSlope,
+) -> (Vec<f32>, Vec<f32>) {
+    for (gm, &m) in g_mu.iter_mut().zip(mu) {
+        *gm += kl.c * m * kl.inv_p2;
+    }
+    for ((gs, &s), &d) in g_sigma.iter_mut().zip(sigma).zip(slope) {
+        *gs = (*gs + kl.c * (s * kl.inv_p2 - 1.0 / s)) * d;
+    }
+    (g_mu, g_sigma)
 }
 
 /// One parameter tensor's posterior and draws during a step.
@@ -204,13 +249,7 @@ impl Drawn {
                 *gs += g * e;
             }
         }
-        for (gm, &m) in g_mu.iter_mut().zip(mu) {
-            *gm += kl.c * m * kl.inv_p2;
-        }
-        for ((gs, &s), &d) in g_sigma.iter_mut().zip(&self.sigma).zip(&self.slope) {
-            *gs = (*gs + kl.c * (s * kl.inv_p2 - 1.0 / s)) * d;
-        }
-        (g_mu, g_sigma)
+        kl_chain(mu, &self.sigma, &self.slope, g_mu, g_sigma, kl)
     }
 }
 
@@ -227,7 +266,8 @@ mod tests {
     use crate::config::Config;
     use crate::data::N_FEATURES;
     use crate::maths::rng::Rng;
-    use crate::model::elbo::elbo_step;
+    use crate::model::elbo::elbo_step_by;
+    use crate::model::estimator::Estimator;
     use crate::model::noise::Noise;
 
     /// A tensor of `shape` filled by `draw`, from this crate's seeded generator: the tests below
@@ -292,24 +332,35 @@ mod tests {
         }
     }
 
+    /// The host's ELBO gradient for each estimator (whole draws here, the local
+    /// reparameterisation's and Flipout's in `local_noise.rs`) against burn's autodiff of the
+    /// same loss from the same normals: two draws, and a KL weight large enough that its
+    /// gradient is not lost beside the NLL's.
     #[test]
-    fn the_host_elbo_gradient_is_burns() {
+    fn the_host_elbo_gradient_of_every_estimator_is_burns() {
         let device = test_device();
         let model = wide_model(&device);
         let (x, y) = batch(&device);
-        // Two draws, and a KL weight large enough that its gradient is not lost beside the NLL's.
         let s = ElboSettings {
             num_batches: 7,
             kl_weight: 0.5,
             prior_sigma: 0.9,
             mc_samples: 2,
         };
-        let burns = burns_grads(&model, |m| {
-            elbo_step(m, x.clone(), y.clone(), &s, &mut Noise::host(11)).loss
-        });
-        let (x, y) = (values_of(&x), values_of(&y));
-        let ours = HostParams::read(&model).elbo_grads(&x, &y, &s, &mut Normals::new(11));
-        assert_same_grads(&ours, &burns);
+        for estimator in Estimator::ALL {
+            let burns = burns_grads(&model, |m| {
+                let batch = (x.clone(), y.clone());
+                elbo_step_by(m, batch, &s, estimator, &mut Noise::host(11)).loss
+            });
+            let (xs, ys) = (values_of(&x), values_of(&y));
+            let ours = HostParams::read(&model).elbo_grads_by(
+                (&xs, &ys),
+                &s,
+                estimator,
+                &mut Normals::new(11),
+            );
+            assert_same_grads(&ours, &burns);
+        }
     }
 
     #[test]
