@@ -32,8 +32,10 @@ struct Lrt<'a> {
     var: Dense<'a>,
     /// This draw's normals, `[batch, out]`.
     z: &'a [f32],
-    /// `a = √variance` of the last pass, `[batch, out]`, for the way back.
+    /// `a = √variance` of the last pass, `[batch, out]`, and its input squared, `[batch, in]`,
+    /// kept for the way back.
     root: RefCell<Vec<f32>>,
+    squared: RefCell<Vec<f32>>,
 }
 
 fn squares(x: &[f32]) -> Vec<f32> {
@@ -53,7 +55,9 @@ impl Layer for Lrt<'_> {
         self.mean.apply(input, out);
         let mut root = self.root.borrow_mut();
         root.resize(out.len(), 0.0);
-        self.var.apply(&squares(input), &mut root);
+        let squared = squares(input);
+        self.var.apply(&squared, &mut root);
+        *self.squared.borrow_mut() = squared;
         for ((o, a), &z) in out.iter_mut().zip(root.iter_mut()).zip(self.z) {
             *a = a.sqrt();
             *o += *a * z;
@@ -80,7 +84,7 @@ impl Backward for Lrt<'_> {
             .zip(self.z)
             .map(|((g, a), z)| if *a > 0.0 { g * z / (2.0 * a) } else { 0.0 })
             .collect();
-        self.var.add_grads(&squares(input), &v, g_var);
+        self.var.add_grads(&self.squared.borrow(), &v, g_var);
         if !want_input {
             return Vec::new();
         }
@@ -101,6 +105,8 @@ struct Flipout<'a> {
     /// The input signs, `[batch, in]`, and the output signs, `[batch, out]`.
     s: &'a [f32],
     r: &'a [f32],
+    /// The last pass's input with its signs, `x∘s`, kept for the way back.
+    signed: RefCell<Vec<f32>>,
 }
 
 fn times(a: &[f32], b: &[f32]) -> Vec<f32> {
@@ -119,7 +125,9 @@ impl Layer for Flipout<'_> {
     fn apply(&self, input: &[f32], out: &mut [f32]) {
         self.mean.apply(input, out);
         let mut t = vec![0.0f32; out.len()];
-        self.delta.apply(&times(input, self.s), &mut t);
+        let signed = times(input, self.s);
+        self.delta.apply(&signed, &mut t);
+        *self.signed.borrow_mut() = signed;
         for ((o, t), r) in out.iter_mut().zip(t).zip(self.r) {
             *o += t * r;
         }
@@ -140,7 +148,7 @@ impl Backward for Flipout<'_> {
         self.mean.add_grads(input, g_out, g_mean);
         let flipped = times(g_out, self.r);
         self.delta
-            .add_grads(&times(input, self.s), &flipped, g_delta);
+            .add_grads(&self.signed.borrow(), &flipped, g_delta);
         if !want_input {
             return Vec::new();
         }
@@ -266,6 +274,7 @@ impl HostParams {
                         var: Dense { w: vw, b: vb },
                         z: &z[draw * n..(draw + 1) * n],
                         root: RefCell::default(),
+                        squared: RefCell::default(),
                     }
                 })
                 .collect();
@@ -338,6 +347,7 @@ impl HostParams {
                         delta: Dense { w: dw, b: db },
                         s: &s_in[draw * n_in..(draw + 1) * n_in],
                         r: &r_out[draw * n_out..(draw + 1) * n_out],
+                        signed: RefCell::default(),
                     }
                 })
                 .collect();
