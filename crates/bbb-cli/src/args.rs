@@ -2,6 +2,7 @@
 //! settings table, so the CLI, the page and the address accept the same names and values.
 
 use bbb_core::config::edits::Edits;
+use bbb_core::config::method::Method;
 use bbb_core::config::scenario::MIN_OWN_POINTS;
 use bbb_core::config::settings::{Kind, Setting, SETTINGS};
 use bbb_core::data::own_data::{parse_csv, MAX_OWN_BYTES, MAX_OWN_POINTS};
@@ -16,6 +17,8 @@ use std::path::PathBuf;
 pub enum Command {
     /// Train with the tutorial's recipe and write the results.
     Run(Box<RunArgs>),
+    /// Every chosen method on the same data, side by side.
+    Compare(Box<RunArgs>, Vec<Method>),
     /// Time the backends.
     Bench(BenchArgs),
 }
@@ -89,7 +92,7 @@ fn help_line(s: &Setting) -> String {
 pub fn command() -> Clap {
     let mut run = Clap::new("bbb-cli")
         .about("The Bayes-by-Backprop tutorial, headless: trains, prints progress, writes results")
-        .override_usage("bbb-cli [OPTIONS]    train and write results to --out\n       bbb-cli bench [--backend B]... [--epochs N] [--full-run] [--threads N]")
+        .override_usage("bbb-cli [OPTIONS]    train and write results to --out\n       bbb-cli compare [--methods a,b,…] [OPTIONS]    every method on the same data, beside the GP\n       bbb-cli bench [--backend B]... [--epochs N] [--full-run] [--threads N]")
         .arg(
             Arg::new("preset")
                 .long("preset")
@@ -162,7 +165,17 @@ pub fn command() -> Clap {
                 .help(help_line(s)),
         );
     }
-    run.args_conflicts_with_subcommands(true).subcommand(
+    let compare = Clap::new("compare")
+        .about("every method on the same data, network and prior, beside the exact GP: compare.json, compare.csv, compare.png")
+        .args(run.get_arguments().filter(|a| a.get_id() != "load").cloned())
+        .arg(
+            Arg::new("methods")
+                .long("methods")
+                .value_name("a,b,…")
+                .default_value(Method::NAMES.join(","))
+                .help(format!("the methods to run, from {}", Method::NAMES.join(", "))),
+        );
+    run.args_conflicts_with_subcommands(true).subcommand(compare).subcommand(
         Clap::new("bench")
             .about("time the backends: per epoch, batched vs looped evaluation, noise samplers")
             .arg(
@@ -224,9 +237,37 @@ pub fn from_matches(m: &ArgMatches) -> Result<Command, String> {
             threads: threads_of(b),
         }));
     }
+    if let Some(c) = m.subcommand_matches("compare") {
+        let Command::Run(args) = run_from(c)? else {
+            unreachable!("a run's flags make a run")
+        };
+        let text = c.get_one::<String>("methods").expect("has a default");
+        let methods = text
+            .split(',')
+            .filter(|n| !n.trim().is_empty())
+            .map(|n| {
+                Method::parse(n).ok_or_else(|| {
+                    format!(
+                        "--methods: '{}' is not a method; choose from {}",
+                        n.trim(),
+                        Method::NAMES.join(", ")
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if methods.is_empty() {
+            return Err("--methods: name at least one method".into());
+        }
+        return Ok(Command::Compare(args, methods));
+    }
     if let Some(path) = m.get_one::<String>("load") {
         return load(m, path);
     }
+    run_from(m)
+}
+
+/// A run from its flags (every setting, the data, the edits).
+fn run_from(m: &ArgMatches) -> Result<Command, String> {
     let preset = *m.get_one::<Preset>("preset").expect("has a default");
     let mut config = Config::preset(preset);
     for s in SETTINGS.iter().filter(|s| s.offered.cli) {

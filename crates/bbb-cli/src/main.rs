@@ -5,6 +5,7 @@ mod bench;
 mod bench_estimators;
 mod bench_noise;
 mod bench_threads;
+mod compare;
 mod output;
 mod png;
 mod posterior;
@@ -24,7 +25,9 @@ fn main() -> ExitCode {
     let matches = args::command().get_matches();
     png::register_font();
     let result = args::from_matches(&matches).and_then(|command| match command {
-        args::Command::Run(a) => run::run(*a),
+        args::Command::Run(a) if a.config.method.is_bbb() => run::run(*a),
+        args::Command::Run(a) => compare::single(*a),
+        args::Command::Compare(a, methods) => compare::compare(*a, methods),
         args::Command::Bench(b) => bench::bench(b),
     });
     match result {

@@ -56,3 +56,36 @@ pub fn write_all(dir: &Path, trainer: &Trainer, posterior: &Posterior) -> Result
         bbb_plots::draw_weights(a, Some(&posterior.weights))
     })
 }
+
+/// `predictive.png` of a predictive alone (a run of another method).
+pub fn write_predictive(
+    dir: &Path,
+    data: &bbb_core::data::Dataset,
+    p: &bbb_core::Predictive,
+) -> Result<(), String> {
+    figure(dir, "predictive.png", (900, 520), |a| {
+        bbb_plots::draw_predictive(a, data, p, None)
+    })
+}
+
+/// `compare.png`: every method's predictive as small multiples on the same axes, each with the
+/// exact GP's band drawn over it for reference.
+pub fn write_compare(
+    dir: &Path,
+    data: &bbb_core::data::Dataset,
+    rows: &[crate::compare::Row],
+    gp: Option<&bbb_core::gp::view::GpView>,
+) -> Result<(), String> {
+    let panels = rows.len();
+    let cols = panels.clamp(1, 3);
+    let lines = panels.div_ceil(cols);
+    let size = (cols as u32 * 520, lines as u32 * 340);
+    figure(dir, "compare.png", size, |area| {
+        let cells = area.split_evenly((lines, cols));
+        for (cell, r) in cells.iter().zip(rows) {
+            let titled = cell.titled(r.run.method.name(), ("sans-serif", 18))?;
+            bbb_plots::draw_predictive(&titled, data, &r.run.predictive, gp)?;
+        }
+        Ok(())
+    })
+}

@@ -26,23 +26,42 @@ pub struct Posterior {
     pub regions: Regions,
 }
 
-fn region_line(who: &str, region: Region, r: Option<RegionScore>) -> String {
+pub fn region_line(who: &str, region: Region, r: Option<RegionScore>) -> String {
     match r {
         None => format!("  {who:<8} {:<8} no test points", region.name()),
         Some(r) => format!(
-            "  {who:<8} {:<8} {:>4} points | 95 % band width {:.3} (with noise {:.3}) | coverage {:.3} | RMSE {:.4} | NLL {:.3}",
+            "  {who:<8} {:<8} {:>4} points | 95 % band width {:.3} (with noise {:.3}) | coverage {:.3} | RMSE {:.4} | NLL {:.3} | CRPS {:.4}",
             region.name(),
             r.points,
             r.doubt_width,
             r.total_width,
             r.coverage_95,
             r.rmse,
-            r.nll
+            r.nll,
+            r.crps
         ),
     }
 }
 
-fn region_json(r: &ByRegion) -> Value {
+/// "training inputs span [a, b], gaps (c, d), …" (or "gaps none").
+pub fn span_and_gaps(r: &Regions) -> String {
+    let gaps: Vec<String> = r
+        .gaps
+        .iter()
+        .map(|(a, b)| format!("({a:.2}, {b:.2})"))
+        .collect();
+    let gaps = if gaps.is_empty() {
+        "none".to_string()
+    } else {
+        gaps.join(", ")
+    };
+    format!(
+        "training inputs span [{:.2}, {:.2}], gaps {gaps}",
+        r.lo, r.hi
+    )
+}
+
+pub fn region_json(r: &ByRegion) -> Value {
     let field = |r: Option<RegionScore>| {
         r.map_or(Value::Null, |r| {
             json!({
@@ -52,6 +71,7 @@ fn region_json(r: &ByRegion) -> Value {
                 "coverage_95": r.coverage_95,
                 "rmse": r.rmse,
                 "nll": r.nll,
+                "crps": r.crps,
             })
         })
     };
@@ -110,21 +130,9 @@ impl Posterior {
 
     /// Where the doubt is: each region's scores for the network and the Gaussian process.
     fn region_lines(&self) -> Vec<String> {
-        let r = &self.regions;
-        let gaps: Vec<String> = r
-            .gaps
-            .iter()
-            .map(|(a, b)| format!("({a:.2}, {b:.2})"))
-            .collect();
         let mut lines = vec![format!(
-            "Where the doubt is (test points): training inputs span [{:.2}, {:.2}], gaps {}",
-            r.lo,
-            r.hi,
-            if gaps.is_empty() {
-                "none".to_string()
-            } else {
-                gaps.join(", ")
-            }
+            "Where the doubt is (test points): {}",
+            span_and_gaps(&self.regions)
         )];
         for region in Region::ALL {
             lines.push(region_line(

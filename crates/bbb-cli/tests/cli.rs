@@ -309,6 +309,80 @@ fn the_method_flag_chooses_the_estimator() {
 }
 
 #[test]
+fn compare_writes_a_row_per_method_and_the_gp() {
+    let dir = out_dir("compare");
+    let mut run = cli();
+    run.args([
+        "compare",
+        "--methods",
+        "bbb,ensemble,hmc",
+        "--scenario",
+        "gap",
+    ])
+    .args([
+        "--width",
+        "8",
+        "--depth",
+        "1",
+        "--warmup-epochs",
+        "2",
+        "--vi-epochs",
+        "3",
+    ])
+    .args(["--ensemble-size", "2", "--predictive-samples", "12"])
+    .args([
+        "--hmc-chains",
+        "2",
+        "--hmc-warmup",
+        "20",
+        "--hmc-samples",
+        "10",
+    ])
+    .args(["--hmc-leapfrog", "4", "--backend", "ndarray", "--out"])
+    .arg(&dir);
+    let out = run.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(dir.join("compare.json")).unwrap();
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
+    let names: Vec<&str> = rows.iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["bbb", "ensemble", "hmc", "gp"]);
+    for r in &rows {
+        let gap = &r["regions"]["gap"];
+        let (doubt, total) = (
+            gap["doubt_width_95"].as_f64().unwrap(),
+            gap["total_width_95"].as_f64().unwrap(),
+        );
+        assert!(doubt >= 0.0 && total > doubt, "{r}");
+        assert!(gap["crps"].as_f64().unwrap() > 0.0);
+        assert!(r["cost"]["seconds"].as_f64().unwrap() >= 0.0);
+    }
+    let hmc = &rows[2]["hmc"];
+    assert!(hmc["rhat_max"].as_f64().unwrap() >= 1.0 && hmc["ess_min"].as_f64().unwrap() > 0.0);
+    // Two members of 9·8 + 8, 2·(8·8 + 8), 8 + 1 = 233 weights each.
+    assert_eq!(rows[1]["cost"]["parameters"], 466);
+    let csv = std::fs::read_to_string(dir.join("compare.csv")).unwrap();
+    assert_eq!(
+        csv.lines().filter(|l| l.starts_with("hmc,")).count(),
+        2,
+        "data and gap"
+    );
+    assert!(dir.join("compare.png").exists());
+    let refused = cli()
+        .args(["compare", "--methods", "bbb,mcmc"])
+        .output()
+        .unwrap();
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        !refused.status.success() && message.contains("mcmc"),
+        "{message}"
+    );
+}
+
+#[test]
 fn bad_arguments_exit_non_zero_with_a_message() {
     for (args, needle) in [
         (vec!["--preset", "medium"], "unknown preset 'medium'"),

@@ -16,7 +16,9 @@
 //! | [`posterior`] | the predictive, calibration, regions, the weight space, functions before training |
 //! | [`gp`] | the exact Gaussian-process baseline |
 //! | [`train`] | the two-stage trainer, its schedule, the evaluation and what runs behind it |
+//! | [`baselines`] | the same network by MC dropout, a deep ensemble and HMC |
 
+pub mod baselines;
 pub mod config;
 pub mod data;
 pub mod engine;

@@ -9,6 +9,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::backend::BackendChoice;
 use crate::js::{error, num, object};
+use bbb_core::config::method::Method;
 
 fn get(settings: &JsValue, key: &str) -> Option<String> {
     let v = js_sys::Reflect::get(settings, &JsValue::from_str(key)).ok()?;
@@ -78,8 +79,13 @@ pub fn settings_table() -> js_sys::Array {
                 (
                     "choices",
                     match s.kind {
+                        // The page's run trains Bayes-by-Backprop: its form offers the
+                        // estimators, not the comparison's other methods.
                         Kind::Choice(names) => names
                             .iter()
+                            .filter(|&&n| {
+                                s.name != "method" || Method::parse(n).is_some_and(Method::is_bbb)
+                            })
                             .map(|&n| JsValue::from_str(n))
                             .collect::<js_sys::Array>()
                             .into(),

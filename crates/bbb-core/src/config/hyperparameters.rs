@@ -53,8 +53,22 @@ pub struct Config {
     pub x_range: f64,
     /// Whether an exact Gaussian process is fitted and shown beside the network (1) or not (0).
     pub gp: usize,
-    /// How the weights are learnt (Bayes-by-Backprop's gradient estimator).
+    /// How the weights are learnt (Bayes-by-Backprop's gradient estimator, or another method).
     pub method: Method,
+    /// MC dropout's drop rate on every hidden unit.
+    pub dropout_p: f64,
+    /// Members of a deep ensemble.
+    pub ensemble_size: usize,
+    /// HMC's chains.
+    pub hmc_chains: usize,
+    /// HMC's warm-up transitions per chain (step size and mass adapted, not kept).
+    pub hmc_warmup: usize,
+    /// HMC's kept transitions per chain.
+    pub hmc_samples: usize,
+    /// HMC's leapfrog steps per transition.
+    pub hmc_leapfrog: usize,
+    /// The mean acceptance HMC's step size is adapted to.
+    pub hmc_accept: f64,
     /// Points a person added to or removed from the training split.
     pub edits: Edits,
     /// A person's own points `(x, y)` in place of the synthetic data (split at random).
@@ -137,6 +151,13 @@ impl Config {
             x_range: 3.0,
             gp: 1,
             method: Method::Bbb,
+            dropout_p: 0.1,
+            ensemble_size: 5,
+            hmc_chains: 4,
+            hmc_warmup: 400,
+            hmc_samples: 400,
+            hmc_leapfrog: 128,
+            hmc_accept: 0.8,
             edits: Edits::default(),
             own_data: None,
             noise_std: 0.08,
@@ -269,8 +290,11 @@ mod tests {
     fn every_setting_is_set_by_name() {
         let mut c = Config::quick();
         for s in SETTINGS {
+            let least = format!("{}", s.range.min);
             let (text, v) = if let Kind::Choice(names) = s.kind {
                 (names[names.len() - 1], (names.len() - 1) as f64)
+            } else if s.range.min > 3.0 {
+                (least.as_str(), s.range.min)
             } else if s.range.max >= 3.0 {
                 ("3", 3.0)
             } else if s.kind == Kind::Whole {

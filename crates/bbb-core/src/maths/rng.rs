@@ -28,6 +28,12 @@ pub enum Stream {
     Scenario,
     /// Weight draws of the gradient's spread (`model/gradient_variance.rs`).
     GradientNoise,
+    /// MC dropout's initial weights, shuffles and masks.
+    Dropout,
+    /// Each deep-ensemble member's initial weights and shuffles.
+    Ensemble,
+    /// Each HMC chain's start, momenta and acceptance draws.
+    Hmc,
 }
 
 use rand_xoshiro::rand_core::{Rng as _, SeedableRng};
@@ -158,7 +164,10 @@ mod tests {
                 PredictiveNoise => FunctionNoise,
                 FunctionNoise => Scenario,
                 Scenario => GradientNoise,
-                GradientNoise => return all,
+                GradientNoise => Dropout,
+                Dropout => Ensemble,
+                Ensemble => Hmc,
+                Hmc => return all,
             };
             all.push(next);
         }

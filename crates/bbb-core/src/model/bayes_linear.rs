@@ -34,17 +34,24 @@ pub fn sigma_of(rho: Tensor<2>) -> Tensor<2> {
     softplus(rho, 1.0)
 }
 
+/// The tutorial's initial means of a `d_in → d_out` layer, `[w (row-major [d_in, d_out]), b]`,
+/// each `~ U(−1/√d_in, 1/√d_in)`: the Bayesian layer's μs, and the weights of every
+/// deterministic network the comparison trains.
+pub fn initial_means(d_in: usize, d_out: usize, rng: &mut Rng) -> [Vec<f32>; 2] {
+    let bound = 1.0 / (d_in as f64).sqrt();
+    let mut uniform = |n: usize| -> Vec<f32> {
+        (0..n)
+            .map(|_| rng.uniform_in(-bound, bound) as f32)
+            .collect()
+    };
+    let w = uniform(d_in * d_out);
+    [w, uniform(d_out)]
+}
+
 impl BayesLinear {
     /// The tutorial's initialisation: means `~ U(−1/√in, 1/√in)`, every rho `= rho_init`.
     pub fn init(d_in: usize, d_out: usize, rho_init: f64, rng: &mut Rng, device: &Device) -> Self {
-        let bound = 1.0 / (d_in as f64).sqrt();
-        let mut uniform = |n: usize| -> Vec<f32> {
-            (0..n)
-                .map(|_| rng.uniform_in(-bound, bound) as f32)
-                .collect()
-        };
-        let w_mu = uniform(d_in * d_out);
-        let b_mu = uniform(d_out);
+        let [w_mu, b_mu] = initial_means(d_in, d_out, rng);
         let full = |shape: [usize; 2]| Tensor::full(shape, rho_init as f32, device);
         Self {
             w_mu: Tensor::from_data(TensorData::new(w_mu, [d_in, d_out]), device),

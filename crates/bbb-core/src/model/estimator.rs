@@ -31,12 +31,15 @@ pub enum Estimator {
 }
 
 impl Estimator {
-    /// The estimator a run of `method` trains with.
+    /// The estimator a run of `method` trains with (the tutorial's for the methods that train no
+    /// variational posterior, which the trainer refuses anyway).
     pub fn of(method: Method) -> Self {
         match method {
-            Method::Bbb => Estimator::Reparameterisation,
             Method::BbbLrt => Estimator::LocalReparameterisation,
             Method::BbbFlipout => Estimator::Flipout,
+            Method::Bbb | Method::Dropout | Method::Ensemble | Method::Hmc => {
+                Estimator::Reparameterisation
+            }
         }
     }
 

@@ -82,30 +82,33 @@ pub async fn predictive(
 /// passes are spread.
 pub struct PredictiveJob {
     sampler: Sampler,
+    layout: DrawLayout,
+}
+
+/// Where a predictive's sampled functions are evaluated, whatever draws them (the posterior's
+/// weight draws here, another method's networks elsewhere): the grid, then the validation
+/// inputs (when the noise level is to be estimated), then the test inputs.
+#[derive(Clone, Debug)]
+pub struct DrawLayout {
     grid: Vec<f64>,
-    /// Validation inputs among the sampled ones (none when the noise level is given).
+    /// Validation inputs among the evaluated ones (none when the noise level is given).
     n_val: usize,
     samples: usize,
     noise_sigma: Option<f64>,
 }
 
-impl PredictiveJob {
-    /// Checks the sizes and lays out the inputs: the grid, the validation split (when the noise
-    /// level is to be estimated), the test split. The draws come from `noise`: the run's
-    /// predictive noise and the draws' [`key`].
-    pub fn start(
-        model: &Regressor,
+impl DrawLayout {
+    /// The layout of `samples` functions at `points` grid inputs over the data's view, with the
+    /// inputs to evaluate them at (original units, in the layout's order). The noise level is
+    /// estimated from the validation residuals of the mean unless `noise_sigma` gives it.
+    pub fn new(
         data: &Dataset,
-        device: &Device,
-        sizes: (usize, usize),
-        noise: (NoiseKeys, Vec<u64>),
+        (samples, points): (usize, usize),
         noise_sigma: Option<f64>,
-    ) -> Result<Self, TrainError> {
-        let (samples, points) = sizes;
-        let allowed = 2..=MAX_PREDICTIVE;
-        if !allowed.contains(&samples) || !allowed.contains(&points) {
+    ) -> Result<(Self, Vec<f64>), TrainError> {
+        if samples == 0 || !(2..=MAX_PREDICTIVE).contains(&points) {
             return Err(TrainError(format!(
-                "the predictive needs 2 to {MAX_PREDICTIVE} draws and 2 to {MAX_PREDICTIVE} grid points"
+                "the predictive needs a sampled function and 2 to {MAX_PREDICTIVE} grid points"
             )));
         }
         let grid = linspace(data.view.0, data.view.1, points);
@@ -120,47 +123,18 @@ impl PredictiveJob {
             .chain(&data.test.x)
             .copied()
             .collect();
-        let features = data.scaler.features(&inputs);
-        Ok(PredictiveJob {
-            sampler: Sampler::new(model, &features, device, samples, noise),
+        let layout = DrawLayout {
             n_val: val_x.len(),
             grid,
             samples,
             noise_sigma,
-        })
+        };
+        Ok((layout, inputs))
     }
 
-    /// Takes the next pass of draws; true once every draw is taken.
-    pub fn step(&mut self) -> bool {
-        self.sampler.step()
-    }
-
-    /// The job for someone outside, given the model's flattened parameters (see
-    /// [`crate::train::behind::EvalWorker::draw`]).
-    pub fn outside(&self, params: Vec<f32>) -> DrawJob {
-        DrawJob::new(
-            params,
-            self.sampler.inputs.clone(),
-            self.sampler.key.clone(),
-            self.samples,
-        )
-    }
-
-    /// Summarises the draws (call once `step` has said done): mean, bands, the sampled networks
-    /// shown, the noise level and the test split's scores.
-    pub async fn finish(mut self, data: &Dataset) -> Result<Predictive, TrainError> {
-        if self.sampler.next < self.sampler.passes() {
-            return Err(TrainError(
-                "the predictive was finished before its last pass".into(),
-            ));
-        }
-        let draws = read_draws(std::mem::take(&mut self.sampler.parts)).await?;
-        self.finish_with(data, draws)
-    }
-
-    /// Summarises `draws`, every pass's in pass order (`[samples, inputs]`, standardised, as
-    /// [`Sampler::read`] gives them).
-    pub fn finish_with(self, data: &Dataset, draws: Vec<f32>) -> Result<Predictive, TrainError> {
+    /// Summarises `draws` (`[samples, inputs]`, standardised, one sampled function per row):
+    /// mean, bands, the functions shown, the noise level and the test split's scores.
+    pub fn summarise(self, data: &Dataset, draws: &[f32]) -> Result<Predictive, TrainError> {
         let (grid, n_val, samples, noise_sigma) =
             (self.grid, self.n_val, self.samples, self.noise_sigma);
         let n_grid = grid.len();
@@ -174,7 +148,7 @@ impl PredictiveJob {
         }
         let scaler = &data.scaler;
         let columns = Columns::of(
-            &draws,
+            draws,
             samples,
             n_inputs,
             |y| scaler.unscale_y(y),
@@ -202,6 +176,67 @@ impl PredictiveJob {
             p.truth.clear();
         }
         Ok(p)
+    }
+}
+
+impl PredictiveJob {
+    /// Checks the sizes and lays out the inputs: the grid, the validation split (when the noise
+    /// level is to be estimated), the test split. The draws come from `noise`: the run's
+    /// predictive noise and the draws' [`key`].
+    pub fn start(
+        model: &Regressor,
+        data: &Dataset,
+        device: &Device,
+        sizes: (usize, usize),
+        noise: (NoiseKeys, Vec<u64>),
+        noise_sigma: Option<f64>,
+    ) -> Result<Self, TrainError> {
+        let allowed = 2..=MAX_PREDICTIVE;
+        if !allowed.contains(&sizes.0) || !allowed.contains(&sizes.1) {
+            return Err(TrainError(format!(
+                "the predictive needs 2 to {MAX_PREDICTIVE} draws and 2 to {MAX_PREDICTIVE} grid points"
+            )));
+        }
+        let (layout, inputs) = DrawLayout::new(data, sizes, noise_sigma)?;
+        let features = data.scaler.features(&inputs);
+        Ok(PredictiveJob {
+            sampler: Sampler::new(model, &features, device, sizes.0, noise),
+            layout,
+        })
+    }
+
+    /// Takes the next pass of draws; true once every draw is taken.
+    pub fn step(&mut self) -> bool {
+        self.sampler.step()
+    }
+
+    /// The job for someone outside, given the model's flattened parameters (see
+    /// [`crate::train::behind::EvalWorker::draw`]).
+    pub fn outside(&self, params: Vec<f32>) -> DrawJob {
+        DrawJob::new(
+            params,
+            self.sampler.inputs.clone(),
+            self.sampler.key.clone(),
+            self.layout.samples,
+        )
+    }
+
+    /// Summarises the draws (call once `step` has said done): mean, bands, the sampled networks
+    /// shown, the noise level and the test split's scores.
+    pub async fn finish(mut self, data: &Dataset) -> Result<Predictive, TrainError> {
+        if self.sampler.next < self.sampler.passes() {
+            return Err(TrainError(
+                "the predictive was finished before its last pass".into(),
+            ));
+        }
+        let draws = read_draws(std::mem::take(&mut self.sampler.parts)).await?;
+        self.finish_with(data, draws)
+    }
+
+    /// Summarises `draws`, every pass's in pass order (`[samples, inputs]`, standardised, as
+    /// [`Sampler::read`] gives them).
+    pub fn finish_with(self, data: &Dataset, draws: Vec<f32>) -> Result<Predictive, TrainError> {
+        self.layout.summarise(data, &draws)
     }
 }
 

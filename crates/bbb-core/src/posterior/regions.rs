@@ -1,10 +1,10 @@
 //! Where the doubt is: each test input lies inside the training data, in a gap between them, or
 //! outside their range. A gap is any stretch between neighbouring training inputs wider than a
 //! tenth of their range. In each region the predictive mean's RMSE, the 95 % band's coverage
-//! (model doubt plus noise), the Gaussian NLL and the mean widths of the two 95 % bands are
+//! (model doubt plus noise), the Gaussian NLL and CRPS and the mean widths of the two 95 % bands are
 //! scored, for the network and for the Gaussian process alike.
 
-use crate::posterior::calibration::{coverage, gaussian_nll, total_std, AT_95, Z};
+use crate::posterior::calibration::{coverage, gaussian_crps, gaussian_nll, total_std, AT_95, Z};
 
 /// A stretch between neighbouring training inputs wider than this share of their range is a gap.
 pub const GAP_SHARE: f64 = 0.1;
@@ -79,6 +79,8 @@ pub struct RegionScore {
     pub coverage_95: f64,
     /// Mean Gaussian negative log-likelihood (model doubt and noise).
     pub nll: f64,
+    /// Mean CRPS of the Gaussian predictive (model doubt and noise).
+    pub crps: f64,
     /// Mean width of the 95 % band of model doubt alone.
     pub doubt_width: f64,
     /// Mean width of the 95 % band of model doubt and noise.
@@ -119,6 +121,7 @@ pub fn score(
                 .sqrt(),
             coverage_95: coverage(&y, &mean, &total, z),
             nll: gaussian_nll(&y, &mean, &total),
+            crps: gaussian_crps(&y, &mean, &total),
             doubt_width: 2.0 * z * doubt.iter().sum::<f64>() / n,
             total_width: 2.0 * z * total.iter().sum::<f64>() / n,
         })
@@ -177,6 +180,10 @@ mod tests {
             (data.doubt_width - 0.0).abs() < 1e-12
                 && (data.total_width - 2.0 * z * 0.4).abs() < 1e-9
         );
+        // A Gaussian's CRPS at its own mean, by hand: σ·(2φ(0) − 1/√π).
+        let pi = std::f64::consts::PI;
+        let crps_at_mean = 0.4 * (2.0 / (2.0 * pi).sqrt() - 1.0 / pi.sqrt());
+        assert!((data.crps - crps_at_mean).abs() < 1e-9, "{}", data.crps);
         let gap = s[1].unwrap();
         // Residuals 1 and −1; total sds 0.5 and √0.32 = 0.566: 1 > 1.96·0.5 = 0.98 lies outside
         // the band, 1 < 1.96·0.566 = 1.11 inside.

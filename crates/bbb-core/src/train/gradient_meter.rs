@@ -25,7 +25,7 @@ impl Trainer {
         let batch = (&self.train_x[..rows * N_FEATURES], &self.train_y[..rows]);
         let s = self.elbo_settings(1);
         let stream = stream_seed(self.config.seed, Stream::GradientNoise);
-        Method::ALL
+        Method::BBB
             .iter()
             .enumerate()
             .map(|(i, &method)| {

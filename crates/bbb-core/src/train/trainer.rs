@@ -87,6 +87,15 @@ impl Trainer {
     /// A new run on `device`: data drawn, model initialised, nothing trained yet. Every random
     /// stream is forked from `config.seed`; the weight noise comes from `noise`.
     pub fn new(config: Config, device: Device, noise: NoiseSource) -> Result<Self, ConfigError> {
+        if !config.method.is_bbb() {
+            return Err(ConfigError::new(
+                Some("method"),
+                format!(
+                    "method: this run trains Bayes-by-Backprop (bbb, bbb-lrt or bbb-flipout); {} runs in the comparison",
+                    config.method.name()
+                ),
+            ));
+        }
         let (config, data) = Dataset::prepare(config)?;
         let seed = config.seed;
         let model = Regressor::init(&config, &mut Rng::stream(seed, Stream::Init), &device);

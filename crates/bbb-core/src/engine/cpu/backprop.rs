@@ -9,7 +9,7 @@
 //! backward cost more than the products themselves at this size; a test holds the result to
 //! burn's autodiff of the same loss.
 
-use crate::engine::cpu::network::{depth, forward, Dense, Layer, Scratch, Tape};
+use crate::engine::cpu::network::{depth, forward, Dense, Layer, Recording, Scratch, Tape};
 use crate::maths::matmul::{matmul, Use};
 use crate::model::architecture::{Architecture, RESIDUAL_SCALE};
 
@@ -93,15 +93,27 @@ pub(crate) fn squared_error_grads<L: Backward>(
     scale: f32,
     grads: &mut [L::Grad],
 ) {
+    squared_error_grads_with(x, y, layers, scale, grads, &mut Tape::default());
+}
+
+/// [`squared_error_grads`] through a pass whose SiLUs `tape` records (a dropout mask's thinned
+/// outputs and slopes carry through the way back unchanged); returns the predictions.
+pub(crate) fn squared_error_grads_with<L: Backward>(
+    x: &[f32],
+    y: &[f32],
+    layers: &[L],
+    scale: f32,
+    grads: &mut [L::Grad],
+    tape: &mut impl Recording,
+) -> Vec<f32> {
     let depth = depth(layers);
     assert_eq!(grads.len(), layers.len());
     let (input, output) = (&layers[0], &layers[1 + 2 * depth]);
-    let mut tape = Tape::default();
     let mut pred = vec![0.0f32; y.len()];
-    forward(x, layers, &mut tape, &mut Scratch::default(), &mut pred);
+    forward(x, layers, tape, &mut Scratch::default(), &mut pred);
     // The tape holds h₀, then per block k its r (at 2k + 1) and its output h (at 2k + 2); the
     // input of block k is the h before it (at 2k).
-    let Tape { outputs, slopes } = &tape;
+    let Tape { outputs, slopes } = tape.tape();
     let g_pred: Vec<f32> = pred
         .iter()
         .zip(y)
@@ -134,43 +146,50 @@ pub(crate) fn squared_error_grads<L: Backward>(
         *g *= d;
     }
     input.backward(x, &g_h, &mut grads[0], false);
+    pred
+}
+
+/// The network's outputs at `x` in f64, written from its definition (not from the code
+/// above): the tests' reference. `layers` are `(w row-major [d_in, d_out], b)`.
+#[cfg(test)]
+pub(crate) fn outputs_f64(x: &[f64], layers: &[(Vec<f64>, Vec<f64>)]) -> Vec<f64> {
+    use crate::maths::reference::silu;
+    let dense = |input: &[f64], (w, b): &(Vec<f64>, Vec<f64>)| -> Vec<f64> {
+        let (d_out, d_in) = (b.len(), w.len() / b.len());
+        let rows = input.len() / d_in;
+        (0..rows * d_out)
+            .map(|i| {
+                let (r, o) = (i / d_out, i % d_out);
+                b[o] + (0..d_in)
+                    .map(|p| input[r * d_in + p] * w[p * d_out + o])
+                    .sum::<f64>()
+            })
+            .collect()
+    };
+    let depth = (layers.len() - 2) / 2;
+    let mut h: Vec<f64> = dense(x, &layers[0]).into_iter().map(silu).collect();
+    for k in 0..depth {
+        let r: Vec<f64> = dense(&h, &layers[1 + 2 * k])
+            .into_iter()
+            .map(silu)
+            .collect();
+        let t = dense(&r, &layers[2 + 2 * k]);
+        h = h
+            .iter()
+            .zip(&t)
+            .map(|(h, t)| silu(h + f64::from(RESIDUAL_SCALE) * t))
+            .collect();
+    }
+    dense(&h, &layers[1 + 2 * depth])
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    use crate::maths::reference::silu;
-
-    /// The loss in f64, written from the network's definition (not from the code above).
+    /// The loss in f64, from the reference pass.
     fn loss(x: &[f64], y: &[f64], layers: &[(Vec<f64>, Vec<f64>)], scale: f64) -> f64 {
-        let dense = |input: &[f64], (w, b): &(Vec<f64>, Vec<f64>)| -> Vec<f64> {
-            let (d_out, d_in) = (b.len(), w.len() / b.len());
-            let rows = input.len() / d_in;
-            (0..rows * d_out)
-                .map(|i| {
-                    let (r, o) = (i / d_out, i % d_out);
-                    b[o] + (0..d_in)
-                        .map(|p| input[r * d_in + p] * w[p * d_out + o])
-                        .sum::<f64>()
-                })
-                .collect()
-        };
-        let depth = (layers.len() - 2) / 2;
-        let mut h: Vec<f64> = dense(x, &layers[0]).into_iter().map(silu).collect();
-        for k in 0..depth {
-            let r: Vec<f64> = dense(&h, &layers[1 + 2 * k])
-                .into_iter()
-                .map(silu)
-                .collect();
-            let t = dense(&r, &layers[2 + 2 * k]);
-            h = h
-                .iter()
-                .zip(&t)
-                .map(|(h, t)| silu(h + f64::from(RESIDUAL_SCALE) * t))
-                .collect();
-        }
-        let pred = dense(&h, &layers[1 + 2 * depth]);
+        let pred = outputs_f64(x, layers);
         scale
             * pred
                 .iter()

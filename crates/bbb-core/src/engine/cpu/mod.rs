@@ -6,7 +6,7 @@
 //! [`crate::maths::matmul`]. burn's autodiff of the same loss is its test oracle.
 
 pub mod adamw;
-mod backprop;
+pub(crate) mod backprop;
 mod engine;
 mod local_noise;
 mod meter;

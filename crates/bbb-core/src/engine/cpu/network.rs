@@ -73,6 +73,19 @@ pub(crate) struct Tape {
     pub slopes: Vec<Vec<f32>>,
 }
 
+/// A [`Keep`] that records a [`Tape`] for the way back (the plain tape, or one whose outputs a
+/// dropout mask has thinned).
+pub(crate) trait Recording: Keep {
+    /// What the pass recorded.
+    fn tape(&self) -> &Tape;
+}
+
+impl Recording for Tape {
+    fn tape(&self) -> &Tape {
+        self
+    }
+}
+
 impl Keep for Tape {
     fn silu(&mut self, values: &mut [f32]) {
         let (output, slope) = silu_and_slope(values);

@@ -1,0 +1,257 @@
+//! `bbb-cli compare`: the same data, network and prior, every method's predictive side by side
+//! with the exact GP's, scored by region; `compare.json`, `compare.csv` and `compare.png`.
+//! A `--method` run of dropout, ensemble or HMC alone goes through here too.
+
+use bbb_core::baselines::hmc::chains::Mixing;
+use bbb_core::baselines::methods::{self, MethodRun};
+use bbb_core::config::method::Method;
+use bbb_core::data::Dataset;
+use bbb_core::gp::view::{gp_view, GpView};
+use bbb_core::posterior::regions::{ByRegion, Region, Regions};
+use bbb_core::{Config, Event, Trainer};
+use pollster::block_on;
+use serde_json::{json, Value};
+use std::time::Instant;
+
+use crate::args::RunArgs;
+use crate::posterior::{region_json, region_line, span_and_gaps};
+use crate::run::device_for;
+use crate::say::say;
+
+/// One row of the comparison: a method's run and what it cost.
+pub struct Row {
+    pub run: MethodRun,
+    pub seconds: f64,
+}
+
+/// Bayes-by-Backprop with `config.method`'s estimator, trained as `bbb-cli` trains it, to the
+/// same kind of row as the other methods.
+fn bbb_row(config: &Config, args: &RunArgs) -> Result<MethodRun, String> {
+    let (device, noise) = device_for(args.backend)?;
+    let mut trainer = Trainer::new(config.clone(), device, noise).map_err(|e| e.to_string())?;
+    trainer.set_threads(args.threads);
+    while !matches!(
+        block_on(trainer.step()).map_err(|e| e.to_string())?,
+        Event::Finished(_)
+    ) {}
+    let predictive = block_on(trainer.predictive(config.predictive_samples, config.grid_points))
+        .map_err(|e| e.to_string())?;
+    let passes = (config.warmup_epochs + config.vi_epochs * config.train_mc_samples) as f64;
+    Ok(MethodRun {
+        method: config.method,
+        predictive,
+        passes,
+        parameters: trainer.n_parameters(),
+        mixing: None,
+    })
+}
+
+/// Runs `method` on the settings of `args`.
+pub fn row(args: &RunArgs, method: Method, data: &Dataset) -> Result<Row, String> {
+    let mut config = args.config.clone();
+    config.method = method;
+    let start = Instant::now();
+    let run = if method.is_bbb() {
+        bbb_row(&config, args)?
+    } else {
+        methods::run(&config, data, args.threads).map_err(|e| e.to_string())?
+    };
+    Ok(Row {
+        run,
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}
+
+fn mixing_json(m: &Mixing) -> Value {
+    json!({
+        "acceptance": m.acceptance,
+        "rhat_max": m.rhat_max,
+        "rhat_max_data": m.rhat_max_data,
+        "ess_min": m.ess_min,
+        "divergences": m.divergences,
+        "step_size": m.step_size,
+    })
+}
+
+/// The printed line of HMC's mixing, with the honest reading of R̂.
+pub fn mixing_line(m: &Mixing) -> String {
+    let verdict = if m.rhat_max_data > 1.1 {
+        "the chains disagree inside the data (R̂ > 1.1): not mixed, not the true posterior"
+    } else if m.rhat_max > 1.1 {
+        "mixed inside the data, not everywhere (R̂ > 1.1 outside it)"
+    } else {
+        "mixed by R̂ ≤ 1.1 at every grid point"
+    };
+    format!(
+        "HMC: acceptance {:.2}, step size {:.2e}, {} divergent | split-R̂ max {:.3} (inside the data {:.3}) | bulk ESS min {:.0}: {verdict}",
+        m.acceptance, m.step_size, m.divergences, m.rhat_max, m.rhat_max_data, m.ess_min
+    )
+}
+
+fn row_json(name: &str, regions: &ByRegion, cost: Value, extra: Option<Value>) -> Value {
+    let mut v = json!({ "name": name, "regions": region_json(regions), "cost": cost });
+    if let Some(e) = extra {
+        v["hmc"] = e;
+    }
+    v
+}
+
+/// `compare.json`: one entry per method, then the GP.
+pub fn compare_json(rows: &[Row], gp: Option<&(GpView, f64)>) -> Value {
+    let mut list: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            let cost = json!({
+                "seconds": r.seconds,
+                "parameters": r.run.parameters,
+                "gradient_evaluations": r.run.passes,
+            });
+            row_json(
+                r.run.method.name(),
+                &r.run.predictive.regions,
+                cost,
+                r.run.mixing.as_ref().map(mixing_json),
+            )
+        })
+        .collect();
+    if let Some((g, seconds)) = gp {
+        let cost =
+            json!({ "seconds": seconds, "parameters": 3, "gradient_evaluations": Value::Null });
+        list.push(row_json("gp", &g.regions, cost, None));
+    }
+    Value::Array(list)
+}
+
+/// `compare.csv`: one line per method and region.
+pub fn compare_csv(rows: &[Row], gp: Option<&(GpView, f64)>) -> String {
+    let mut out = String::from(
+        "method,region,points,doubt_width_95,total_width_95,coverage_95,rmse,nll,crps,seconds,parameters,gradient_evaluations\n",
+    );
+    let mut add = |name: &str, regions: &ByRegion, seconds: f64, params: usize, passes: String| {
+        for region in Region::ALL {
+            if let Some(s) = regions[region as usize] {
+                out.push_str(&format!(
+                    "{name},{},{},{},{},{},{},{},{},{seconds:.3},{params},{passes}\n",
+                    region.name(),
+                    s.points,
+                    s.doubt_width,
+                    s.total_width,
+                    s.coverage_95,
+                    s.rmse,
+                    s.nll,
+                    s.crps
+                ));
+            }
+        }
+    };
+    for r in rows {
+        add(
+            r.run.method.name(),
+            &r.run.predictive.regions,
+            r.seconds,
+            r.run.parameters,
+            format!("{}", r.run.passes),
+        );
+    }
+    if let Some((g, seconds)) = gp {
+        add("gp", &g.regions, *seconds, 3, String::new());
+    }
+    out
+}
+
+/// The table printed: each method's scores per region, its cost, HMC's mixing.
+pub fn lines(rows: &[Row], gp: Option<&(GpView, f64)>, regions: &Regions) -> Vec<String> {
+    let mut out = vec![format!("Is the band right? {}", span_and_gaps(regions))];
+    for r in rows {
+        let m = &r.run;
+        out.push(format!(
+            "{}: {:.1} s, {} parameters, {:.0} gradient evaluations (passes over the training data)",
+            m.method.name(), r.seconds, m.parameters, m.passes
+        ));
+        for region in Region::ALL {
+            out.push(region_line(
+                m.method.name(),
+                region,
+                m.predictive.regions[region as usize],
+            ));
+        }
+        if let Some(mix) = &m.mixing {
+            out.push(format!("  {}", mixing_line(mix)));
+        }
+    }
+    if let Some((g, seconds)) = gp {
+        out.push(format!("gp: {seconds:.1} s, 3 hyperparameters"));
+        for region in Region::ALL {
+            out.push(region_line("gp", region, g.regions[region as usize]));
+        }
+    }
+    out
+}
+
+/// `bbb-cli compare`: runs `methods` on the settings of `args`, prints the table and writes
+/// the files.
+pub fn compare(args: RunArgs, methods: Vec<Method>) -> Result<(), String> {
+    std::fs::create_dir_all(&args.out)
+        .map_err(|e| format!("cannot create output directory {}: {e}", args.out.display()))?;
+    let (_, data) = Dataset::prepare(args.config.clone()).map_err(|e| e.to_string())?;
+    let mut rows = Vec::new();
+    for &method in &methods {
+        say!("{} …", method.name());
+        rows.push(row(&args, method, &data)?);
+    }
+    let start = Instant::now();
+    let gp = gp_view(&data).map_err(|e| e.to_string())?;
+    let gp = Some((gp, start.elapsed().as_secs_f64()));
+    for line in lines(&rows, gp.as_ref(), &Regions::of(&data.train.x)) {
+        say!("{line}");
+    }
+    let write = |name: &str, text: String| {
+        std::fs::write(args.out.join(name), text).map_err(|e| format!("cannot write {name}: {e}"))
+    };
+    let json = serde_json::to_string_pretty(&compare_json(&rows, gp.as_ref()))
+        .map_err(|e| e.to_string())?;
+    write("compare.json", json)?;
+    write("compare.csv", compare_csv(&rows, gp.as_ref()))?;
+    crate::png::write_compare(&args.out, &data, &rows, gp.as_ref().map(|g| &g.0))?;
+    say!("results in {}", args.out.display());
+    Ok(())
+}
+
+/// A `--method` run of dropout, ensemble or HMC: its table, `summary.json` and
+/// `predictive.png`.
+pub fn single(args: RunArgs) -> Result<(), String> {
+    std::fs::create_dir_all(&args.out)
+        .map_err(|e| format!("cannot create output directory {}: {e}", args.out.display()))?;
+    let (config, data) = Dataset::prepare(args.config.clone()).map_err(|e| e.to_string())?;
+    let r = row(&args, config.method, &data)?;
+    let regions = Regions::of(&data.train.x);
+    for line in lines(std::slice::from_ref(&r), None, &regions) {
+        say!("{line}");
+    }
+    let p = &r.run.predictive;
+    let summary = json!({
+        "method": config.method.name(),
+        "preset": args.preset.name(),
+        "scenario": config.scenario.name(),
+        "seed": config.seed,
+        "n_parameters": r.run.parameters,
+        "seconds_total": r.seconds,
+        "gradient_evaluations": r.run.passes,
+        "noise_sigma_hat": p.noise_sigma,
+        "gaussian_nll": p.calibration.nll,
+        "crps": p.calibration.crps,
+        "predictive_samples": p.samples,
+        "regions": {
+            "train_range": [regions.lo, regions.hi],
+            "gaps": regions.gaps.iter().map(|&(a, b)| [a, b]).collect::<Vec<_>>(),
+            "network": { "method": config.method.name(), "scores": region_json(&p.regions) },
+        },
+        "hmc": r.run.mixing.as_ref().map(mixing_json),
+    });
+    let text = serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())?;
+    std::fs::write(args.out.join("summary.json"), text)
+        .map_err(|e| format!("cannot write summary.json: {e}"))?;
+    crate::png::write_predictive(&args.out, &data, p)?;
+    say!("results in {}", args.out.display());
+    Ok(())
+}
