@@ -32,6 +32,7 @@ import { bestAvailableRace, moduleSwitch, softwareAdapterLoadsCpuModule, throttl
 import { pointsAndScenarios, priorRedraw } from "./data.mjs";
 import { busyMachine, fullPreset, liveFiguresCost } from "./timing.mjs";
 import { webgpuLost } from "./recovery.mjs";
+import { comparisonMatchesCli } from "./compare.mjs";
 
 async function runOnce(backend) {
   const server = await serve(process.env.DIST ?? join(root, "dist"), "/course/bbb/");
@@ -155,6 +156,7 @@ async function runOnce(backend) {
       await moduleSwitch(browser, server, label);
       await pauseLatency(browser, server, label);
       await pageMatchesCli(browser, server, label);
+      await comparisonMatchesCli(browser, server, label);
       await embedHost(browser, server, label);
       await accessibility(browser, server, label);
       await ndarrayAgainstFlex(browser, server, label);
@@ -194,7 +196,7 @@ async function runOnce(backend) {
 async function runJust(names) {
   const checks = {
     throttledFirstLoad, moduleSwitch, pauseLatency, liveFiguresCost, fullPreset, busyMachine, pageMatchesCli, embedHost, suggestedEmbed, sentencesHold, accessibility, ndarrayAgainstFlex,
-    bestAvailableRace, softwareAdapterLoadsCpuModule, webgpuLost,
+    bestAvailableRace, softwareAdapterLoadsCpuModule, webgpuLost, comparisonMatchesCli,
   };
   const server = await serve(process.env.DIST ?? join(root, "dist"), "/course/bbb/");
   const gpu = only === "webgpu" ? "--enable-unsafe-webgpu" : "--disable-gpu";

@@ -9,15 +9,16 @@
 //                             host origins (besides the page's own) whose messages are obeyed
 //                             and which receive the page's messages
 //
-// Messages in: { type: "train" | "pause" | "step" | "reset" } and { type: "set", settings }.
+// Messages in: { type: "train" | "pause" | "step" | "reset" }, { type: "set", settings } and
+// { type: "compare", methods? } (section 12's comparison, of the ticked methods or those named).
 // Messages out, each { source: "bbb", type, ... }: ready, status, progress, epoch, done, error,
-// backend (a run moved from a lost WebGPU device to the CPU),
-// height. A message is obeyed only when it comes from the parent window and from an allowed
+// backend (a run moved from a lost WebGPU device to the CPU), compare ({ results }: one entry
+// per method as the page's compare.json has it), height. A message is obeyed only when it comes from the parent window and from an allowed
 // origin; the page posts only to allowed origins, so no other page can read what it says.
 
-export const VIEWS = ["data", "before", "objective", "training", "curves", "diagnostics", "predictive", "regions", "calibration", "weights", "downloads"];
+export const VIEWS = ["data", "before", "objective", "training", "curves", "diagnostics", "predictive", "regions", "calibration", "weights", "downloads", "compare"];
 export const HIDEABLE = ["header", "text", "controls", "settings", "footer"];
-const COMMANDS = ["train", "pause", "step", "reset", "set"];
+const COMMANDS = ["train", "pause", "step", "reset", "set", "compare"];
 
 const list = (value) => value.split(",").map((v) => v.trim()).filter(Boolean);
 
@@ -86,10 +87,11 @@ export function applyLayout(options) {
 
 // The bridge to a host page. `player` and `controls` do the work; this only checks and relays.
 export class EmbedBridge {
-  constructor(options, player, controls) {
+  constructor(options, player, controls, comparison) {
     this.origins = options.origins;
     this.player = player;
     this.controls = controls;
+    this.comparison = comparison;
     this.embedded = window.parent !== window;
     if (!this.embedded) return;
     addEventListener("message", (event) => this.receive(event));
@@ -124,7 +126,10 @@ export class EmbedBridge {
     else if (data.type === "pause") player.pause();
     else if (data.type === "step") player.stepEpoch();
     else if (data.type === "reset") player.restart();
-    else {
+    else if (data.type === "compare") {
+      this.comparison.start(Array.isArray(data.methods) ? data.methods.map(String) : null)
+        .then((results) => results && this.post("compare", { results }));
+    } else {
       const faults = controls.apply(data.settings);
       if (Object.keys(faults).length) {
         const words = Object.entries(faults).map(([k, m]) => `${k}: ${m}`).join("; ");

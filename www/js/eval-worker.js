@@ -1,7 +1,8 @@
 // One evaluation worker. It starts the page's CPU wasm module (the page sends the glue's address
 // and the module, compiled once for all the workers) and, for each run, an EvalWorker made from
 // the run's settings; then it scores the batches of each epoch's evaluation job that the page
-// sends it, and draws its share of the passes of each predictive. Messages are handled one after
+// sends it, and draws its share of the passes of each predictive; or it runs one method of the
+// comparison (section 12) and draws its panel. Messages are handled one after
 // another, so a new run's settings never arrive while a batch of the last run is being scored.
 
 let bindings = null;
@@ -26,6 +27,13 @@ async function handle(data) {
     case "draw": {
       const draws = await evaluator.draw(data.params, data.features, data.key, data.samples, data.first, data.end);
       return { draws };
+    }
+    case "meter":
+      // The gradient meter at the run's final weights (section 4).
+      return { values: evaluator.gradientVariance(data.params, data.epochs) };
+    case "compare": {
+      // One method of the comparison: run, its panel drawn into the canvas handed over.
+      return { result: await bindings.compareMethod(data.settings, data.name, data.canvas) };
     }
     default:
       throw new Error(`unknown message ${data.type}`);

@@ -4,6 +4,7 @@ import { Controls } from "./controls.js";
 import { Views } from "./views.js";
 import { Player } from "./player.js";
 import { Downloads } from "./downloads.js";
+import { Comparison } from "./compare.js";
 import { EmbedBridge, applyLayout, readEmbedOptions } from "./embed.js";
 import { loadModule, neededModule } from "./module.js";
 
@@ -19,7 +20,9 @@ if (embed.notes) {
 wasm.countSoftwareAdapter(controls.raceAnyAdapter);
 const player = new Player(wasm, views, controls);
 new Downloads(player, controls, views);
-new EmbedBridge(embed, player, controls);
+const comparison = new Comparison(wasm, player, controls);
+player.beforeTraining = () => comparison.stop();
+new EmbedBridge(embed, player, controls, comparison);
 views.showStatus("starting");
 views.drawPreview(controls.settings());
 await player.restart();

@@ -48,6 +48,22 @@ export const evaluationWorkers = {
     }
   },
 
+  // The gradient meter at the run's final weights (the best state), read by an evaluation
+  // worker so that the page's own thread stays free; shown in section 4. A run without workers
+  // (WebGPU, or workers refused) keeps the section's general sentence.
+  async readMeter(session) {
+    if (!this.workersUsed) return;
+    try {
+      const job = await this.run(() => session.meterJob());
+      const pool = await this.workers;
+      const { values } = await pool.request(pool.workers[0], { type: "meter", params: job.params, epochs: job.epochs });
+      if (session !== this.session) return;
+      this.views.showMeter(await this.run(() => session.meterSentence(values)));
+    } catch (e) {
+      console.warn("gradient meter:", e);
+    }
+  },
+
   // Settles once the oldest evaluation out has been delivered (the one a waiting session needs).
   oldestDelivery() {
     return this.deliveries[0] ?? Promise.resolve();

@@ -75,6 +75,7 @@ export class Player {
   }
 
   async restart() {
+    this.beforeTraining?.();
     this.generation++;
     this.views.showStatus("starting");
     await this.run(async () => {
@@ -97,6 +98,7 @@ export class Player {
       this.activeSince = null;
       this.lastPredictiveEpoch = -1;
       this.views.showBackend(session.backendLabel, session.note);
+      this.views.showMeter(null);
       this.views.showTrainer(session.inWorker);
       // The numbers first, then the figures, shown together.
       const p = await session.progress();
@@ -178,6 +180,7 @@ export class Player {
 
   async play() {
     if (!this.session || this.done) return;
+    this.beforeTraining?.();
     const gen = ++this.generation;
     const session = this.session;
     this.status("training");
@@ -278,6 +281,7 @@ export class Player {
       this.views.setCost(CHECKPOINT_COST, kept.kept, kept.ms, kept.longest);
       this.views.showCosts();
       this.onEvent("done", { summary: await session.summary() });
+      this.readMeter(session);
       return { more: false, drew: true };
     }
     return { more: true, drew, waiting: progress.waiting };

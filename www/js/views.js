@@ -173,6 +173,13 @@ export class Views {
   }
 
   // How many Web Workers evaluate the epochs (0: the page's own training steps do).
+  // Section 4's gradient meter: a run's reading, or (null) the section's general sentence.
+  showMeter(sentence) {
+    const el = byTest("gradient-meter");
+    this.meterDefault ??= el.textContent;
+    el.textContent = sentence ?? this.meterDefault;
+  }
+
   showWorkers(count) {
     const el = byTest("workers");
     el.dataset.count = String(count);

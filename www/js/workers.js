@@ -63,12 +63,18 @@ export class EvalWorkers {
     return this.workers.length;
   }
 
-  request(worker, message) {
+  request(worker, message, transfer = []) {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.replies.set(id, { resolve, reject });
-      worker.postMessage({ ...message, id });
+      worker.postMessage({ ...message, id }, transfer);
     });
+  }
+
+  terminate() {
+    for (const w of this.workers) w.terminate();
+    for (const reply of this.replies.values()) reply.reject(new Error("stopped"));
+    this.replies.clear();
   }
 
   all(message) {

@@ -8,7 +8,6 @@ use bbb_core::config::method::Method;
 use bbb_core::data::Dataset;
 use bbb_core::gp::view::{gp_view, GpView};
 use bbb_core::posterior::regions::{ByRegion, Region, Regions};
-use bbb_core::{Config, Event, Trainer};
 use pollster::block_on;
 use serde_json::{json, Value};
 use std::time::Instant;
@@ -24,38 +23,14 @@ pub struct Row {
     pub seconds: f64,
 }
 
-/// Bayes-by-Backprop with `config.method`'s estimator, trained as `bbb-cli` trains it, to the
-/// same kind of row as the other methods.
-fn bbb_row(config: &Config, args: &RunArgs) -> Result<MethodRun, String> {
-    let (device, noise) = device_for(args.backend)?;
-    let mut trainer = Trainer::new(config.clone(), device, noise).map_err(|e| e.to_string())?;
-    trainer.set_threads(args.threads);
-    while !matches!(
-        block_on(trainer.step()).map_err(|e| e.to_string())?,
-        Event::Finished(_)
-    ) {}
-    let predictive = block_on(trainer.predictive(config.predictive_samples, config.grid_points))
-        .map_err(|e| e.to_string())?;
-    let passes = (config.warmup_epochs + config.vi_epochs * config.train_mc_samples) as f64;
-    Ok(MethodRun {
-        method: config.method,
-        predictive,
-        passes,
-        parameters: trainer.n_parameters(),
-        mixing: None,
-    })
-}
-
 /// Runs `method` on the settings of `args`.
 pub fn row(args: &RunArgs, method: Method, data: &Dataset) -> Result<Row, String> {
     let mut config = args.config.clone();
     config.method = method;
     let start = Instant::now();
-    let run = if method.is_bbb() {
-        bbb_row(&config, args)?
-    } else {
-        methods::run(&config, data, args.threads).map_err(|e| e.to_string())?
-    };
+    let device = device_for(args.backend)?;
+    let run = block_on(methods::run_any(&config, data, device, args.threads))
+        .map_err(|e| e.to_string())?;
     Ok(Row {
         run,
         seconds: start.elapsed().as_secs_f64(),

@@ -16,7 +16,7 @@ pub struct Timings {
     pub eval: f64,
     /// The posterior predictive on the grid.
     pub predictive: f64,
-    /// The gradient's spread for the three estimators at the final parameters.
+    /// The gradient meter: its readings while training and the one at the final parameters.
     pub gradient_variance: f64,
 }
 
@@ -28,6 +28,39 @@ pub fn gradient_json(spread: &[(Method, GradientVariance)]) -> Value {
         .map(|(m, g)| (m.name().to_string(), json!({ "mu": g.mu, "rho": g.rho })))
         .collect::<serde_json::Map<_, _>>()
         .into()
+}
+
+/// A reading of the gradient meter at the end of an epoch: the epoch and each estimator's.
+pub type Reading = (usize, Vec<(Method, GradientVariance)>);
+
+/// `history` (the core's CSV) with the meter's readings as six more columns,
+/// `grad_var_mu_<method>` and `grad_var_rho_<method>` per estimator, empty in the epochs not read.
+pub fn with_readings(history: &str, readings: &[Reading]) -> String {
+    let mut out = String::new();
+    for (i, line) in history.lines().enumerate() {
+        out.push_str(line);
+        if i == 0 {
+            for m in Method::BBB {
+                out.push_str(&format!(",grad_var_mu_{0},grad_var_rho_{0}", m.name()));
+            }
+        } else {
+            let epoch: usize = line
+                .split(',')
+                .next()
+                .and_then(|e| e.parse().ok())
+                .unwrap_or(0);
+            match readings.iter().find(|(e, _)| *e == epoch) {
+                Some((_, spread)) => {
+                    for (_, g) in spread {
+                        out.push_str(&format!(",{},{}", g.mu, g.rho));
+                    }
+                }
+                None => out.push_str(&",".repeat(2 * Method::BBB.len())),
+            }
+        }
+        out.push('\n');
+    }
+    out
 }
 
 /// Run facts that are not in the core's summary.

@@ -1,7 +1,7 @@
 //! One run of the tutorial: train, report in the tutorial's format, write the results.
 
 use bbb_core::report::export::history_csv;
-use bbb_core::train::gradient_meter::METER_DRAWS;
+use bbb_core::train::gradient_meter::{meter_epochs, METER_DRAWS};
 use bbb_core::{Backend, Event, NoiseSource, Phase, Trainer};
 use pollster::block_on;
 use std::time::Instant;
@@ -9,7 +9,7 @@ use std::time::Instant;
 use crate::say::say;
 
 use crate::args::RunArgs;
-use crate::output::{gradient_json, summary_json, RunInfo, Timings};
+use crate::output::{gradient_json, summary_json, with_readings, Reading, RunInfo, Timings};
 use crate::posterior::Posterior;
 use crate::report::{epoch_line, final_lines, ProgressBar};
 
@@ -98,6 +98,10 @@ pub fn run(args: RunArgs) -> Result<(), String> {
         block_on(trainer.before_training(config.live_grid_points)).map_err(|e| e.to_string())?;
     let bar = ProgressBar::new(args.quiet);
     let mut t = Timings::default();
+    // The gradient meter while training, at the end of the epochs the rule names (CPU backends).
+    let read_at = meter_epochs(&config);
+    let mut readings: Vec<Reading> = Vec::new();
+    let mut epochs_done = trainer.progress().epochs_done;
     let summary = loop {
         let phase = trainer.progress().phase;
         let step_start = Instant::now();
@@ -121,6 +125,13 @@ pub fn run(args: RunArgs) -> Result<(), String> {
             Phase::Train { .. } => t.train += spent,
             _ => t.eval += spent,
         }
+        let done = trainer.progress().epochs_done;
+        if done != epochs_done && read_at.contains(&done) && backend.cpu_device().is_some() {
+            let g_start = Instant::now();
+            readings.push((done, trainer.gradient_variance(METER_DRAWS)));
+            t.gradient_variance += g_start.elapsed().as_secs_f64();
+        }
+        epochs_done = done;
         match event {
             Event::Epoch(record) => {
                 let p = trainer.progress();
@@ -155,7 +166,7 @@ pub fn run(args: RunArgs) -> Result<(), String> {
     let weights = block_on(trainer.weight_space()).map_err(|e| e.to_string())?;
     let g_start = Instant::now();
     let spread = trainer.gradient_variance(METER_DRAWS);
-    t.gradient_variance = g_start.elapsed().as_secs_f64();
+    t.gradient_variance += g_start.elapsed().as_secs_f64();
     let data = trainer.dataset();
     let gp = if config.gp > 0 {
         Some(bbb_core::gp::view::gp_view(data).map_err(|e| e.to_string())?)
@@ -178,13 +189,25 @@ pub fn run(args: RunArgs) -> Result<(), String> {
     for line in posterior.lines() {
         say!("{line}");
     }
-    let readings: Vec<String> = spread
+    let finals: Vec<String> = spread
         .iter()
         .map(|(m, g)| format!("{} {:.3e} / {:.3e}", m.name(), g.mu, g.rho))
         .collect();
     say!(
         "Gradient variance at the final parameters ({METER_DRAWS} draws on one mini-batch, mu / rho): {}",
-        readings.join(", ")
+        finals.join(", ")
+    );
+    for (epoch, spread) in &readings {
+        let at: Vec<String> = spread
+            .iter()
+            .map(|(m, g)| format!("{} {:.3e} / {:.3e}", m.name(), g.mu, g.rho))
+            .collect();
+        say!("  at the end of epoch {epoch}: {}", at.join(", "));
+    }
+    say!(
+        "  the meter took {:.2} s in all, {:.1} % of the run",
+        t.gradient_variance,
+        100.0 * t.gradient_variance / t.total.max(1e-9)
     );
     let info = RunInfo {
         backend: backend.name(),
@@ -207,9 +230,17 @@ pub fn run(args: RunArgs) -> Result<(), String> {
     let mut extra = posterior.json();
     if let Some(fields) = extra.as_object_mut() {
         fields.insert("gradient_variance".into(), gradient_json(&spread));
+        let during: Vec<serde_json::Value> = readings
+            .iter()
+            .map(|(epoch, spread)| serde_json::json!({ "epoch": epoch, "estimators": gradient_json(spread) }))
+            .collect();
+        fields.insert("gradient_variance_during".into(), during.into());
     }
     write("summary.json", summary_json(&summary, &info, &t, extra))?;
-    write("history.csv", history_csv(trainer.history()))?;
+    write(
+        "history.csv",
+        with_readings(&history_csv(trainer.history()), &readings),
+    )?;
     let file = block_on(trainer.posterior_file(args.preset)).map_err(|e| e.to_string())?;
     let bytes = file.encode()?;
     std::fs::write(args.out.join("posterior.safetensors"), bytes)

@@ -106,6 +106,22 @@ fn a_short_run_writes_summary_history_and_plots() {
     assert!(lines[0].starts_with("epoch,stage,next_lr,train_elbo"));
     assert!(lines[1].starts_with("1,warmup,0.01,"));
     assert!(lines[3].starts_with("3,vi,"));
+    // The gradient meter read at the first and the last VI epoch (3 and 5): six more cells
+    // there, empty in the epochs between.
+    assert!(lines[0].ends_with(",grad_var_mu_bbb-flipout,grad_var_rho_bbb-flipout"));
+    let meter =
+        |line: &str| -> Vec<String> { line.rsplitn(7, ',').take(6).map(String::from).collect() };
+    for (at, read) in [(3, true), (4, false), (5, true)] {
+        let cells = meter(lines[at]);
+        let numbers = cells
+            .iter()
+            .all(|c| c.parse::<f64>().is_ok_and(|v| v > 0.0));
+        assert_eq!(numbers, read, "epoch {at}: {cells:?}");
+        assert!(
+            read || cells.iter().all(String::is_empty),
+            "epoch {at}: {cells:?}"
+        );
+    }
     // The predictive figure shows its band and its mean, found by their colours (bbb-plots'
     // BLUE at 20 % over white, and BLUE); the legend alone holds 160 (measured with the band's
     // polygon emptied) and ~40 such pixels.
@@ -255,9 +271,15 @@ fn shows_the_saved_posterior_again(
     ] {
         assert_eq!(summary[key], first[key], "{key}");
     }
+    // The same history, but for the gradient meter's columns (a loaded run trains nothing).
+    let core_columns = |text: &str| -> Vec<String> {
+        text.lines()
+            .map(|l| l.rsplitn(7, ',').nth(6).unwrap_or("").to_string())
+            .collect()
+    };
     assert_eq!(
-        std::fs::read_to_string(again.join("history.csv")).unwrap(),
-        history
+        core_columns(&std::fs::read_to_string(again.join("history.csv")).unwrap()),
+        core_columns(history)
     );
     assert!(
         std::fs::metadata(again.join("predictive.png"))

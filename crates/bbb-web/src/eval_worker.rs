@@ -48,6 +48,18 @@ impl EvalWorker {
             .map_err(error)
     }
 
+    /// The gradient meter at the model `params` after `epochs` epochs (`Session.meterJob`), 64
+    /// draws per estimator: `[μ-trace, ρ-trace]` for bbb, bbb-lrt and bbb-flipout in turn.
+    #[wasm_bindgen(js_name = gradientVariance)]
+    pub fn gradient_variance(&self, params: Vec<f32>, epochs: usize) -> Result<Vec<f64>, JsError> {
+        let draws = bbb_core::train::gradient_meter::METER_DRAWS;
+        let read = self
+            .inner
+            .gradient_variance(&params, (epochs, draws))
+            .map_err(error)?;
+        Ok(read.iter().flat_map(|(_, g)| [g.mu, g.rho]).collect())
+    }
+
     /// The draws of passes `first..end` of a predictive job (`Session.predictiveJob`), in
     /// pass order: `[draws, inputs]` row-major, standardised.
     pub async fn draw(

@@ -6,6 +6,7 @@
 mod address;
 mod backend;
 mod canvas;
+mod compare;
 mod describe;
 mod draw;
 mod edit;
@@ -25,6 +26,7 @@ pub use backend::{
     backend_in_module, count_software_adapter, webgpu_adapter_available, BackendChoice,
 };
 pub use canvas::{AnyCanvas, Canvas};
+pub use compare::{compare_method, compare_names, compare_ticked};
 pub use edit::edit_data;
 pub use eval_worker::EvalWorker;
 pub use session::Session;

@@ -125,6 +125,50 @@ impl Session {
     /// The predictive being computed, for the evaluation workers: `{ id, params, features,
     /// key, samples, passes }` (the draws of passes `first..end` come from
     /// `EvalWorker.draw`), or `null` when this run's evaluations are not computed outside.
+    #[wasm_bindgen(js_name = meterJob)]
+    /// What an evaluation worker needs to read the gradient meter at the current parameters
+    /// (the best state once the run is done): `{ params, epochs }`.
+    pub async fn meter_job(&self) -> Result<JsValue, JsError> {
+        let (params, epochs) = self.trainer.meter_job().await.map_err(error)?;
+        Ok(object(&[
+            (
+                "params",
+                js_sys::Float32Array::from(params.as_slice()).into(),
+            ),
+            ("epochs", JsValue::from(epochs as u32)),
+        ]))
+    }
+
+    /// Section 4's sentence on the meter's reading `values` (`EvalWorker.gradientVariance`).
+    #[wasm_bindgen(js_name = meterSentence)]
+    pub fn meter_sentence(&self, values: Vec<f64>) -> String {
+        use bbb_core::config::method::Method;
+        if values.len() != 2 * Method::BBB.len() || values.iter().any(|v| !v.is_finite()) {
+            return "The gradient meter could not be read for this run.".into();
+        }
+        let base = values[0];
+        let parts: Vec<String> = Method::BBB
+            .iter()
+            .zip(values.chunks(2))
+            .map(|(m, v)| {
+                let ratio = base / v[0];
+                if *m == Method::Bbb {
+                    format!("{:.1e} for {}", v[0], m.name())
+                } else if ratio >= 1.0 {
+                    format!("{:.1e} for {} ({ratio:.1}× less)", v[0], m.name())
+                } else {
+                    format!("{:.1e} for {} ({:.1}× more)", v[0], m.name(), 1.0 / ratio)
+                }
+            })
+            .collect();
+        format!(
+            "Measured at this run's final weights, {} gradient draws on one mini-batch of {} points: the variance of the gradient of the means (the trace of its covariance) is {}.",
+            bbb_core::train::gradient_meter::METER_DRAWS,
+            self.trainer.config().batch_size.min(self.trainer.dataset().train.len()),
+            parts.join(", ")
+        )
+    }
+
     #[wasm_bindgen(js_name = predictiveJob)]
     pub async fn predictive_job(&self) -> Result<JsValue, JsError> {
         let Some(job) = &self.computing else {

@@ -9,10 +9,13 @@ use crate::data::Dataset;
 use crate::engine::cpu::network::Nothing;
 use crate::maths::parallel::map_parallel;
 use crate::maths::rng::{keyed_seed, stream_seed, Rng, Stream};
+use crate::model::noise::NoiseSource;
 use crate::model::Architecture;
 use crate::posterior::predictive::{DrawLayout, Predictive};
-use crate::posterior::regions::{Region, Regions};
-use crate::report::events::TrainError;
+use crate::posterior::regions::{ByRegion, Region, Regions};
+use crate::report::events::{Event, TrainError};
+use crate::train::Trainer;
+use burn::tensor::Device;
 
 use super::dropout::Dropout;
 use super::ensemble::members;
@@ -34,6 +37,33 @@ pub struct MethodRun {
     pub mixing: Option<Mixing>,
 }
 
+/// One sentence on where a predictive doubts, true of the scores `regions` of method `name`:
+/// its model-doubt band's width inside the data and in the gap (or outside the data), and how
+/// many of those test points its band with noise holds.
+pub fn sentence(name: &str, regions: &ByRegion) -> String {
+    let [data, gap, outside] = *regions;
+    let away = gap
+        .map(|g| ("in the gap", g))
+        .or(outside.map(|o| ("outside the data", o)));
+    match (data, away) {
+        (Some(d), Some((where_, a))) => format!(
+            "{name}: its model-doubt band is {:.3} wide inside the data and {:.3} {where_} ({:.1}×); \
+             {:.0} % of the test points {where_} lie inside its band with noise.",
+            d.doubt_width,
+            a.doubt_width,
+            a.doubt_width / d.doubt_width,
+            100.0 * a.coverage_95
+        ),
+        (Some(d), None) => format!(
+            "{name}: its model-doubt band is {:.3} wide inside the data; {:.0} % of the test \
+             points lie inside its band with noise.",
+            d.doubt_width,
+            100.0 * d.coverage_95
+        ),
+        _ => format!("{name}: no test point lies inside the data."),
+    }
+}
+
 /// Sampled functions the method's predictive takes.
 pub fn draws_of(config: &Config) -> usize {
     match config.method {
@@ -41,6 +71,34 @@ pub fn draws_of(config: &Config) -> usize {
         Method::Hmc => config.hmc_chains * config.hmc_samples,
         _ => config.predictive_samples,
     }
+}
+
+/// Runs `config.method`, whichever it is: Bayes-by-Backprop's estimators through the two-stage
+/// trainer on `device` with weight noise from `noise`, the others on the host; up to `threads`
+/// threads (one in a browser module).
+pub async fn run_any(
+    config: &Config,
+    data: &Dataset,
+    (device, noise): (Device, NoiseSource),
+    threads: usize,
+) -> Result<MethodRun, TrainError> {
+    if !config.method.is_bbb() {
+        return run(config, data, threads);
+    }
+    let mut trainer =
+        Trainer::new(config.clone(), device, noise).map_err(|e| TrainError(e.to_string()))?;
+    trainer.set_threads(threads);
+    while !matches!(trainer.step().await?, Event::Finished(_)) {}
+    let predictive = trainer
+        .predictive(config.predictive_samples, config.grid_points)
+        .await?;
+    Ok(MethodRun {
+        method: config.method,
+        predictive,
+        passes: (config.warmup_epochs + config.vi_epochs * config.train_mc_samples) as f64,
+        parameters: trainer.n_parameters(),
+        mixing: None,
+    })
 }
 
 /// Runs `config.method` (dropout, ensemble or HMC) on `data` on up to `threads` threads.

@@ -34,6 +34,18 @@ pub struct ElboSettings {
     pub mc_samples: usize,
 }
 
+impl ElboSettings {
+    /// A run's ELBO, its NLL averaged over `mc_samples` weight draws.
+    pub fn of(config: &crate::config::Config, mc_samples: usize) -> Self {
+        Self {
+            num_batches: config.num_batches(),
+            kl_weight: config.kl_weight,
+            prior_sigma: config.prior_sigma,
+            mc_samples,
+        }
+    }
+}
+
 /// One ELBO step on a mini-batch.
 ///
 /// # Shapes

@@ -8,9 +8,13 @@
 
 use burn::tensor::{Device, Tensor, TensorData};
 
+use crate::config::method::Method;
 use crate::config::{Config, ConfigError};
 use crate::data::{Dataset, N_FEATURES};
+use crate::engine::cpu::meter::{meter_batch, read_meter};
+use crate::engine::cpu::step::HostParams;
 use crate::maths::rng::{Rng, Stream};
+use crate::model::gradient_variance::GradientVariance;
 use crate::model::noise::{NoiseKeys, NoiseSource};
 use crate::model::Regressor;
 use crate::posterior::draws::{DrawJob, Sampler};
@@ -133,6 +137,8 @@ pub struct EvalWorker {
     predictive_keys: NoiseKeys,
     template: Regressor,
     device: Device,
+    /// The gradient meter's mini-batch (features, standardised targets).
+    meter: (Vec<f32>, Vec<f32>),
 }
 
 impl EvalWorker {
@@ -152,8 +158,27 @@ impl EvalWorker {
             sets: (train, val),
             template,
             device,
+            meter: {
+                let s = &data.scaler;
+                let (x, y) = (s.features(&data.train.x), s.scale_y(&data.train.y));
+                let (x, y) = meter_batch(&config, (&x, &y));
+                (x.to_vec(), y.to_vec())
+            },
             config,
         })
+    }
+
+    /// The gradient meter ([`read_meter`]) at the model `params` after `epochs_done` epochs:
+    /// the reading the trainer itself would take there.
+    pub fn gradient_variance(
+        &self,
+        params: &[f32],
+        (epochs_done, draws): (usize, usize),
+    ) -> Result<Vec<(Method, GradientVariance)>, String> {
+        let model = model_from_flat(&self.template, params, &self.device)?;
+        let host = HostParams::read(&model);
+        let batch = (&self.meter.0[..], &self.meter.1[..]);
+        Ok(read_meter(&self.config, &host, batch, (epochs_done, draws)))
     }
 
     /// Batches of train-then-validation.

@@ -298,11 +298,6 @@ impl Trainer {
     }
 
     pub(crate) fn elbo_settings(&self, mc_samples: usize) -> ElboSettings {
-        ElboSettings {
-            num_batches: self.config.num_batches(),
-            kl_weight: self.config.kl_weight,
-            prior_sigma: self.config.prior_sigma,
-            mc_samples,
-        }
+        ElboSettings::of(&self.config, mc_samples)
     }
 }

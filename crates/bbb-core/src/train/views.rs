@@ -85,6 +85,13 @@ impl Trainer {
         Ok(Some(job.outside(params)))
     }
 
+    /// The model's parameters flattened (the order an [`EvalWorker`](crate::train::behind::EvalWorker)
+    /// reads) and the epochs trained: what a worker needs to read the gradient meter there.
+    pub async fn meter_job(&self) -> Result<(Vec<f32>, usize), TrainError> {
+        let params = flat_params(self.model()).await.map_err(TrainError)?;
+        Ok((params, self.epochs_done))
+    }
+
     /// Summarises a job whose every pass is done.
     pub async fn finish_predictive(&self, job: PredictiveJob) -> Result<Predictive, TrainError> {
         job.finish(&self.data).await

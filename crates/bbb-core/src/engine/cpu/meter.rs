@@ -1,12 +1,48 @@
 //! The gradient's spread ([`GradientDraws`]) on the CPU engine: the same draws as burn's
 //! (one sampled network per draw, the normals in the same order), at the cost of as many host
-//! steps without their updates.
+//! steps without their updates; and the meter's reading of all three estimators.
 
+use crate::config::method::Method;
+use crate::config::Config;
+use crate::data::N_FEATURES;
 use crate::engine::cpu::step::HostParams;
 use crate::maths::normals::Normals;
+use crate::maths::rng::{keyed_seed, stream_seed, Stream};
 use crate::model::elbo::ElboSettings;
 use crate::model::estimator::Estimator;
-use crate::model::gradient_variance::GradientDraws;
+use crate::model::gradient_variance::{GradientDraws, GradientVariance};
+
+/// The meter's fixed mini-batch: the first `batch_size` points of the training split as the
+/// trainer stores them (features row-major, standardised targets).
+pub fn meter_batch<'a>(config: &Config, (x, y): (&'a [f32], &'a [f32])) -> (&'a [f32], &'a [f32]) {
+    let rows = config.batch_size.min(y.len());
+    (&x[..rows * N_FEATURES], &y[..rows])
+}
+
+/// The spread of the ELBO's gradient (before clipping) for each of Bayes-by-Backprop's
+/// estimators at the parameters `host`, on the mini-batch `batch` ([`meter_batch`]), over
+/// `draws` draws each of one sampled network, from the meter's own stream keyed by the epochs
+/// done and the estimator: the same numbers wherever it is computed.
+pub fn read_meter(
+    config: &Config,
+    host: &HostParams,
+    batch: (&[f32], &[f32]),
+    (epochs_done, draws): (usize, usize),
+) -> Vec<(Method, GradientVariance)> {
+    let s = ElboSettings::of(config, 1);
+    let stream = stream_seed(config.seed, Stream::GradientNoise);
+    Method::BBB
+        .iter()
+        .enumerate()
+        .map(|(i, &method)| {
+            let key = [epochs_done as u64, i as u64];
+            let mut normals = Normals::new(keyed_seed(stream, &key));
+            let estimator = Estimator::of(method);
+            let read = host.gradient_draws(batch, &s, estimator, (draws, &mut normals));
+            (method, read.trace())
+        })
+        .collect()
+}
 
 impl HostParams {
     /// The ELBO's gradient (before clipping) at these parameters on the mini-batch `(x, y)`

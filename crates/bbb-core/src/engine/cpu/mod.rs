@@ -9,7 +9,7 @@ pub mod adamw;
 pub(crate) mod backprop;
 mod engine;
 mod local_noise;
-mod meter;
+pub mod meter;
 pub mod network;
 pub mod pass;
 pub mod step;

@@ -1,0 +1,202 @@
+// Section 12, "Is the band right?": every chosen method of the comparison runs on the page's
+// settings in two workers of its own (the CPU module), never while the main run trains; each
+// fills its panel (drawn by the worker into an OffscreenCanvas) and its rows of the table as it
+// finishes. The numbers and sentences come from Rust; this file only schedules and shows them.
+
+import { EvalWorkers } from "./workers.js";
+
+const fmt = (v, digits = 3) => (v === null || v === undefined ? "—" : Number(v).toFixed(digits));
+
+export class Comparison {
+  constructor(wasm, player, controls) {
+    this.wasm = wasm;
+    this.player = player;
+    this.controls = controls;
+    this.pool = null;
+    this.generation = 0;
+    this.results = [];
+    this.root = document.querySelector('[data-view="compare"]');
+    this.choices = this.root.querySelector('[data-testid="compare-methods"]');
+    this.panels = this.root.querySelector(".compare-panels");
+    this.body = this.root.querySelector('[data-testid="compare-table"] tbody');
+    this.status = this.root.querySelector('[data-testid="compare-status"]');
+    for (const name of wasm.compareNames()) {
+      const label = document.createElement("label");
+      label.innerHTML = `<input type="checkbox" value="${name}"> ${name}`;
+      this.choices.append(label);
+    }
+    this.tick();
+    this.button = this.root.querySelector('[data-testid="compare-run"]');
+    this.button.addEventListener("click", () => this.start());
+    this.root.querySelector('[data-testid="compare-json"]').addEventListener("click", () => this.download("json"));
+    this.root.querySelector('[data-testid="compare-csv"]').addEventListener("click", () => this.download("csv"));
+  }
+
+  chosen() {
+    return [...this.choices.querySelectorAll("input:checked")].map((i) => i.value);
+  }
+
+  // Ticks the methods the rule gives for the page's settings (HMC only on a small network),
+  // once per change of the settings: a reader's own ticks stay until then.
+  tick() {
+    const settings = this.controls.settings();
+    const key = JSON.stringify(settings);
+    if (key === this.tickedFor) return;
+    let ticked = [];
+    try {
+      ticked = this.wasm.compareTicked(settings);
+    } catch {
+      return;
+    }
+    this.tickedFor = key;
+    for (const input of this.choices.querySelectorAll("input")) input.checked = ticked.includes(input.value);
+  }
+
+  // Stops a comparison in progress (a run starts or trains); new settings tick their methods.
+  stop() {
+    this.generation++;
+    this.pool?.terminate();
+    this.pool = null;
+    this.tick();
+  }
+
+  // Runs the chosen methods (or `only`, those of them that are names) on the settings of the
+  // page's run, the main run paused first; resolves to the results, or null when stopped.
+  async start(only = null) {
+    this.stop();
+    const gen = this.generation;
+    this.player.pause();
+    const settings = this.controls.settings();
+    if (only) {
+      for (const input of this.choices.querySelectorAll("input")) input.checked = only.includes(input.value);
+    }
+    const names = this.chosen();
+    this.results = [];
+    delete this.root.dataset.done;
+    this.body.replaceChildren();
+    this.panels.replaceChildren();
+    if (names.length === 0) {
+      this.say("Tick at least one method.");
+      return null;
+    }
+    const cells = new Map(names.map((name) => [name, this.panel(name)]));
+    this.say(`Running ${names.join(", ")} on the CPU in the background …`);
+    const pool = await EvalWorkers.start(Math.min(2, names.length));
+    if (gen !== this.generation) {
+      pool?.terminate();
+      return null;
+    }
+    if (!pool) {
+      this.say("The comparison needs Web Workers, which this browser refused.");
+      return null;
+    }
+    this.pool = pool;
+    const queue = [...names];
+    const started = performance.now();
+    await Promise.all(pool.workers.map(async (worker) => {
+      while (queue.length > 0 && gen === this.generation) {
+        const name = queue.shift();
+        const { figure, canvas } = cells.get(name);
+        figure.querySelector("figcaption").textContent = `${name}: running …`;
+        const offscreen = canvas.transferControlToOffscreen();
+        try {
+          const { result } = await pool.request(worker, { type: "compare", settings, name, canvas: offscreen }, [offscreen]);
+          if (gen !== this.generation) return;
+          this.show(result, figure, canvas);
+          this.root.dataset.finished = String(this.results.length);
+        } catch (e) {
+          if (gen !== this.generation) return;
+          figure.querySelector("figcaption").textContent = `${name}: ${e.message ?? e}`;
+        }
+      }
+    }));
+    if (gen !== this.generation) return null;
+    pool.terminate();
+    this.pool = null;
+    const order = new Map(names.map((n, i) => [n, i]));
+    this.results.sort((a, b) => order.get(a.name) - order.get(b.name));
+    this.say(`Done: ${this.results.length} of ${names.length} methods in ${fmt((performance.now() - started) / 1000, 1)} s.`);
+    this.root.dataset.done = "true";
+    return this.exported();
+  }
+
+  // The results as bbb-cli compare writes compare.json: one entry per method, then the GP.
+  exported() {
+    return this.results.map((r) => {
+      const regions = { data: null, gap: null, outside: null };
+      for (const g of r.regions) {
+        regions[g.region] = {
+          points: g.points, doubt_width_95: g.doubtWidth, total_width_95: g.totalWidth,
+          coverage_95: g.coverage, rmse: g.rmse, nll: g.nll, crps: g.crps,
+        };
+      }
+      const entry = { name: r.name, regions, cost: { seconds: r.seconds, parameters: r.parameters, gradient_evaluations: r.passes } };
+      if (r.hmc) {
+        const h = r.hmc;
+        entry.hmc = {
+          acceptance: h.acceptance, rhat_max: h.rhatMax, rhat_max_data: h.rhatMaxData,
+          ess_min: h.essMin, divergences: h.divergences, step_size: h.stepSize,
+        };
+      }
+      return entry;
+    });
+  }
+
+  say(text) {
+    this.status.textContent = text;
+  }
+
+  panel(name) {
+    const figure = document.createElement("figure");
+    figure.dataset.method = name;
+    const canvas = document.createElement("canvas");
+    canvas.width = 520;
+    canvas.height = 330;
+    canvas.setAttribute("role", "img");
+    canvas.setAttribute("aria-label", `${name}: not run yet`);
+    const caption = document.createElement("figcaption");
+    caption.textContent = `${name}: waiting`;
+    figure.append(canvas, caption);
+    this.panels.append(figure);
+    return { figure, canvas };
+  }
+
+  show(r, figure, canvas) {
+    this.results.push(r);
+    figure.querySelector("figcaption").textContent = r.sentence;
+    canvas.setAttribute("aria-label", r.sentence);
+    if (r.hmc) {
+      const h = r.hmc;
+      const p = document.createElement("p");
+      p.className = "dim";
+      p.textContent = `HMC: acceptance ${fmt(h.acceptance, 2)}, split-R̂ max ${fmt(h.rhatMax)} (inside the data ${fmt(h.rhatMaxData)}), bulk ESS min ${fmt(h.essMin, 0)}` +
+        (h.rhatMaxData > 1.1 ? ": its chains disagree inside the data, so its band is not the true posterior's." : ".");
+      figure.append(p);
+    }
+    for (const g of r.regions) {
+      const tr = document.createElement("tr");
+      tr.dataset.method = r.name;
+      tr.innerHTML = `<th>${r.name}</th><td>${g.region}</td><td>${g.points}</td><td>${fmt(g.doubtWidth)}</td>` +
+        `<td>${fmt(g.totalWidth)}</td><td>${fmt(g.coverage, 2)}</td><td>${fmt(g.rmse, 4)}</td><td>${fmt(g.nll)}</td>` +
+        `<td>${fmt(g.crps, 4)}</td><td>${fmt(r.seconds, 1)}</td><td>${r.parameters}</td><td>${r.passes === null ? "—" : fmt(r.passes, 0)}</td>`;
+      this.body.append(tr);
+    }
+  }
+
+  download(kind) {
+    if (this.results.length === 0) return this.say("Run the comparison first.");
+    const text = kind === "json" ? JSON.stringify(this.exported(), null, 2) : this.csv();
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(new Blob([text], { type: kind === "json" ? "application/json" : "text/csv" }));
+    a.download = `compare.${kind}`;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+  }
+
+  csv() {
+    const head = "method,region,points,doubt_width_95,total_width_95,coverage_95,rmse,nll,crps,seconds,parameters,gradient_evaluations";
+    const lines = this.results.flatMap((r) => r.regions.map((g) =>
+      [r.name, g.region, g.points, g.doubtWidth, g.totalWidth, g.coverage, g.rmse, g.nll, g.crps, r.seconds, r.parameters, r.passes ?? ""].join(",")));
+    return [head, ...lines].join("\n") + "\n";
+  }
+}
