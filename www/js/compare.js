@@ -79,6 +79,7 @@ export class Comparison {
       this.say("Tick at least one method.");
       return null;
     }
+    this.order = new Map(names.map((n, i) => [n, i]));
     const cells = new Map(names.map((name) => [name, this.panel(name)]));
     this.say(`Running ${names.join(", ")} on the CPU in the background …`);
     const pool = await EvalWorkers.start(Math.min(2, names.length));
@@ -111,10 +112,9 @@ export class Comparison {
       }
     }));
     if (gen !== this.generation) return null;
-    pool.terminate();
-    this.pool = null;
-    const order = new Map(names.map((n, i) => [n, i]));
-    this.results.sort((a, b) => order.get(a.name) - order.get(b.name));
+    // The workers stay until the next start or stop: a worker's OffscreenCanvas shows its
+    // last frame only after the task that drew it ends, which terminating now would cut off.
+    this.results.sort((a, b) => this.order.get(a.name) - this.order.get(b.name));
     this.say(`Done: ${this.results.length} of ${names.length} methods in ${fmt((performance.now() - started) / 1000, 1)} s.`);
     this.root.dataset.done = "true";
     return this.exported();
@@ -173,14 +173,17 @@ export class Comparison {
         (h.rhatMaxData > 1.1 ? ": its chains disagree inside the data, so its band is not the true posterior's." : ".");
       figure.append(p);
     }
-    for (const g of r.regions) {
+    const rows = r.regions.map((g) => {
       const tr = document.createElement("tr");
       tr.dataset.method = r.name;
       tr.innerHTML = `<th>${r.name}</th><td>${g.region}</td><td>${g.points}</td><td>${fmt(g.doubtWidth)}</td>` +
         `<td>${fmt(g.totalWidth)}</td><td>${fmt(g.coverage, 2)}</td><td>${fmt(g.rmse, 4)}</td><td>${fmt(g.nll)}</td>` +
         `<td>${fmt(g.crps, 4)}</td><td>${fmt(r.seconds, 1)}</td><td>${r.parameters}</td><td>${r.passes === null ? "—" : fmt(r.passes, 0)}</td>`;
-      this.body.append(tr);
-    }
+      return tr;
+    });
+    // The table keeps the methods' order, whichever finishes first.
+    const after = [...this.body.children].find((tr) => this.order.get(tr.dataset.method) > this.order.get(r.name));
+    for (const tr of rows) this.body.insertBefore(tr, after ?? null);
   }
 
   download(kind) {
