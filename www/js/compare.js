@@ -1,7 +1,9 @@
 // Section 12, "Is the band right?": every chosen method of the comparison runs on the page's
 // settings in two workers of its own (the CPU module), never while the main run trains; each
 // fills its panel (drawn by the worker into an OffscreenCanvas) and its rows of the table as it
-// finishes. The numbers and sentences come from Rust; this file only schedules and shows them.
+// finishes. It starts from its button, from a guided link (once the link's run is set up), or
+// by itself once the main run has finished and the section is on screen. The numbers, the
+// files' text and the sentences come from Rust; this file only schedules and shows them.
 
 import { EvalWorkers } from "./workers.js";
 
@@ -30,6 +32,44 @@ export class Comparison {
     this.button.addEventListener("click", () => this.start());
     this.root.querySelector('[data-testid="compare-json"]').addEventListener("click", () => this.download("json"));
     this.root.querySelector('[data-testid="compare-csv"]').addEventListener("click", () => this.download("csv"));
+    this.widening = this.root.querySelector('[data-testid="compare-widening"]');
+    // A guided link sets up its run through the address; the comparison starts once that run
+    // is ready (at once when the address already is the link's).
+    for (const link of this.root.querySelectorAll("a[data-compare]")) {
+      link.addEventListener("click", (e) => {
+        if (link.hash === location.hash) {
+          e.preventDefault();
+          this.start();
+        } else {
+          this.afterLink = true;
+        }
+      });
+    }
+    this.visible = false;
+    new IntersectionObserver(([seen]) => {
+      this.visible = seen.isIntersecting;
+      this.startIfDue();
+    }).observe(this.root);
+  }
+
+  // The main run's new session is ready: a guided link's comparison starts now.
+  restarted() {
+    this.due = false;
+    if (!this.afterLink) return;
+    this.afterLink = false;
+    this.start();
+  }
+
+  // The main run has finished: the comparison starts once the section is on screen.
+  mainRunDone() {
+    this.due = true;
+    this.startIfDue();
+  }
+
+  startIfDue() {
+    if (!this.due || !this.visible) return;
+    this.due = false;
+    this.start();
   }
 
   chosen() {
@@ -64,6 +104,7 @@ export class Comparison {
   // page's run, the main run paused first; resolves to the results, or null when stopped.
   async start(only = null) {
     this.stop();
+    this.due = false;
     const gen = this.generation;
     this.player.pause();
     const settings = this.controls.settings();
@@ -73,6 +114,7 @@ export class Comparison {
     const names = this.chosen();
     this.results = [];
     delete this.root.dataset.done;
+    this.widening.textContent = "";
     this.body.replaceChildren();
     this.panels.replaceChildren();
     if (names.length === 0) {
@@ -116,30 +158,14 @@ export class Comparison {
     // last frame only after the task that drew it ends, which terminating now would cut off.
     this.results.sort((a, b) => this.order.get(a.name) - this.order.get(b.name));
     this.say(`Done: ${this.results.length} of ${names.length} methods in ${fmt((performance.now() - started) / 1000, 1)} s.`);
+    this.widening.textContent = this.wasm.compareWidening(this.exported());
     this.root.dataset.done = "true";
     return this.exported();
   }
 
   // The results as bbb-cli compare writes compare.json: one entry per method, then the GP.
   exported() {
-    return this.results.map((r) => {
-      const regions = { data: null, gap: null, outside: null };
-      for (const g of r.regions) {
-        regions[g.region] = {
-          points: g.points, doubt_width_95: g.doubtWidth, total_width_95: g.totalWidth,
-          coverage_95: g.coverage, rmse: g.rmse, nll: g.nll, crps: g.crps,
-        };
-      }
-      const entry = { name: r.name, regions, cost: { seconds: r.seconds, parameters: r.parameters, gradient_evaluations: r.passes } };
-      if (r.hmc) {
-        const h = r.hmc;
-        entry.hmc = {
-          acceptance: h.acceptance, rhat_max: h.rhatMax, rhat_max_data: h.rhatMaxData,
-          ess_min: h.essMin, divergences: h.divergences, step_size: h.stepSize,
-        };
-      }
-      return entry;
-    });
+    return this.results.map((r) => r.entry);
   }
 
   say(text) {
@@ -165,20 +191,21 @@ export class Comparison {
     this.results.push(r);
     figure.querySelector("figcaption").textContent = r.sentence;
     canvas.setAttribute("aria-label", r.sentence);
-    if (r.hmc) {
-      const h = r.hmc;
+    if (r.mixing) {
       const p = document.createElement("p");
       p.className = "dim";
-      p.textContent = `HMC: acceptance ${fmt(h.acceptance, 2)}, split-R̂ max ${fmt(h.rhatMax)} (inside the data ${fmt(h.rhatMaxData)}), bulk ESS min ${fmt(h.essMin, 0)}` +
-        (h.rhatMaxData > 1.1 ? ": its chains disagree inside the data, so its band is not the true posterior's." : ".");
+      p.dataset.testid = "compare-mixing";
+      p.textContent = r.mixing;
       figure.append(p);
     }
-    const rows = r.regions.map((g) => {
+    // compare.json's entry: its regions in the table's order, null where no test point lies.
+    const { regions, cost } = r.entry;
+    const rows = Object.entries(regions).filter(([, g]) => g !== null).map(([region, g]) => {
       const tr = document.createElement("tr");
       tr.dataset.method = r.name;
-      tr.innerHTML = `<th>${r.name}</th><td>${g.region}</td><td>${g.points}</td><td>${fmt(g.doubtWidth)}</td>` +
-        `<td>${fmt(g.totalWidth)}</td><td>${fmt(g.coverage, 2)}</td><td>${fmt(g.rmse, 4)}</td><td>${fmt(g.nll)}</td>` +
-        `<td>${fmt(g.crps, 4)}</td><td>${fmt(r.seconds, 1)}</td><td>${r.parameters}</td><td>${r.passes === null ? "—" : fmt(r.passes, 0)}</td>`;
+      tr.innerHTML = `<th>${r.name}</th><td>${region}</td><td>${g.points}</td><td>${fmt(g.doubt_width_95)}</td>` +
+        `<td>${fmt(g.total_width_95)}</td><td>${fmt(g.coverage_95, 2)}</td><td>${fmt(g.rmse, 4)}</td><td>${fmt(g.nll)}</td>` +
+        `<td>${fmt(g.crps, 4)}</td><td>${fmt(cost.seconds, 1)}</td><td>${cost.parameters}</td><td>${fmt(cost.gradient_evaluations, 0)}</td>`;
       return tr;
     });
     // The table keeps the methods' order, whichever finishes first.
@@ -197,9 +224,6 @@ export class Comparison {
   }
 
   csv() {
-    const head = "method,region,points,doubt_width_95,total_width_95,coverage_95,rmse,nll,crps,seconds,parameters,gradient_evaluations";
-    const lines = this.results.flatMap((r) => r.regions.map((g) =>
-      [r.name, g.region, g.points, g.doubtWidth, g.totalWidth, g.coverage, g.rmse, g.nll, g.crps, r.seconds, r.parameters, r.passes ?? ""].join(",")));
-    return [head, ...lines].join("\n") + "\n";
+    return `${this.wasm.compareCsvHeader()}\n${this.results.map((r) => r.csv).join("")}`;
   }
 }

@@ -22,6 +22,8 @@ const player = new Player(wasm, views, controls);
 new Downloads(player, controls, views);
 const comparison = new Comparison(wasm, player, controls);
 player.beforeTraining = () => comparison.stop();
+player.afterRestart = () => comparison.restarted();
+player.afterDone = () => comparison.mainRunDone();
 new EmbedBridge(embed, player, controls, comparison);
 views.showStatus("starting");
 views.drawPreview(controls.settings());

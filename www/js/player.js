@@ -114,6 +114,7 @@ export class Player {
       this.onEvent("ready", { settings, backend: session.backend, totalEpochs: p.totalEpochs });
       this.runSettings = settings;
       this.attachWorkers(session, settings);
+      this.afterRestart?.();
     });
     // The Gaussian process after the first figures are on screen (it takes a moment).
     this.run(async () => {
@@ -275,13 +276,16 @@ export class Player {
       this.stop();
       const elapsed = this.elapsedSeconds();
       this.views.showProgress(progress, await session.eta(elapsed), elapsed);
-      this.status("done");
-      this.views.announce((await session.describe()).result);
       const kept = await session.checkpointCost();
       this.views.setCost(CHECKPOINT_COST, kept.kept, kept.ms, kept.longest);
       this.views.showCosts();
+      // "done" once everything the run shows is on the page: a host page or a test reading it
+      // then finds the costs too.
+      this.status("done");
+      this.views.announce((await session.describe()).result);
       this.onEvent("done", { summary: await session.summary() });
       this.readMeter(session);
+      this.afterDone?.();
       return { more: false, drew: true };
     }
     return { more: true, drew, waiting: progress.waiting };

@@ -2,7 +2,6 @@
 //! settings table, so the CLI, the page and the address accept the same names and values.
 
 use bbb_core::config::edits::Edits;
-use bbb_core::config::method::Method;
 use bbb_core::config::scenario::MIN_OWN_POINTS;
 use bbb_core::config::settings::{Kind, Setting, SETTINGS};
 use bbb_core::data::own_data::{parse_csv, MAX_OWN_BYTES, MAX_OWN_POINTS};
@@ -18,7 +17,7 @@ pub enum Command {
     /// Train with the tutorial's recipe and write the results.
     Run(Box<RunArgs>),
     /// Every chosen method on the same data, side by side.
-    Compare(Box<RunArgs>, Vec<Method>),
+    Compare(Box<RunArgs>),
     /// Time the backends.
     Bench(BenchArgs),
 }
@@ -76,8 +75,12 @@ fn help_line(s: &Setting) -> String {
     } else {
         format!(", in {}", s.unit)
     };
-    if let Kind::Choice(names) = s.kind {
-        return format!("{} [{default}; one of {}]", s.help, names.join(", "));
+    match s.kind {
+        Kind::Choice(names) => {
+            return format!("{} [{default}; one of {}]", s.help, names.join(", "))
+        }
+        Kind::Set(names) => return format!("{} [{default}; some of {}]", s.help, names.join(", ")),
+        _ => {}
     }
     let r = s.range;
     let low = if r.min_exclusive { "above " } else { "" };
@@ -160,6 +163,7 @@ pub fn command() -> Clap {
                     Kind::Whole => "N".to_string(),
                     Kind::Real => "X".to_string(),
                     Kind::Choice(names) => names.join("|"),
+                    Kind::Set(_) => "a,b,…".to_string(),
                 })
                 .allow_hyphen_values(true)
                 .help(help_line(s)),
@@ -172,8 +176,7 @@ pub fn command() -> Clap {
             Arg::new("methods")
                 .long("methods")
                 .value_name("a,b,…")
-                .default_value(Method::NAMES.join(","))
-                .help(format!("the methods to run, from {}", Method::NAMES.join(", "))),
+                .help(help_line(compared())),
         );
     run.args_conflicts_with_subcommands(true).subcommand(compare).subcommand(
         Clap::new("bench")
@@ -204,6 +207,11 @@ pub fn command() -> Clap {
                 "the most threads the scaling table tries: 1, 2, … up to N (default: every core)",
             )),
     )
+}
+
+/// The `compare` setting, which `bbb-cli compare --methods` sets.
+fn compared() -> &'static Setting {
+    bbb_core::config::settings::find("compare").expect("the table has `compare`")
 }
 
 /// `--threads N`, 1 to 1024.
@@ -238,27 +246,18 @@ pub fn from_matches(m: &ArgMatches) -> Result<Command, String> {
         }));
     }
     if let Some(c) = m.subcommand_matches("compare") {
-        let Command::Run(args) = run_from(c)? else {
+        let Command::Run(mut args) = run_from(c)? else {
             unreachable!("a run's flags make a run")
         };
-        let text = c.get_one::<String>("methods").expect("has a default");
-        let methods = text
-            .split(',')
-            .filter(|n| !n.trim().is_empty())
-            .map(|n| {
-                Method::parse(n).ok_or_else(|| {
-                    format!(
-                        "--methods: '{}' is not a method; choose from {}",
-                        n.trim(),
-                        Method::NAMES.join(", ")
-                    )
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        if methods.is_empty() {
-            return Err("--methods: name at least one method".into());
+        // `--methods` is the `compare` setting's flag.
+        if let Some(text) = c.get_one::<String>("methods") {
+            let s = compared();
+            let v = s
+                .parse(text)
+                .map_err(|e| format!("--methods: {}", e.message))?;
+            s.write(&mut args.config, v);
         }
-        return Ok(Command::Compare(args, methods));
+        return Ok(Command::Compare(args));
     }
     if let Some(path) = m.get_one::<String>("load") {
         return load(m, path);

@@ -4,6 +4,7 @@
 
 use bbb_core::baselines::hmc::chains::Mixing;
 use bbb_core::baselines::methods::{self, MethodRun};
+use bbb_core::baselines::table::{csv_rows, widening, Cost, COMPARE_HEADER};
 use bbb_core::config::method::Method;
 use bbb_core::data::Dataset;
 use bbb_core::gp::view::{gp_view, GpView};
@@ -48,21 +49,6 @@ fn mixing_json(m: &Mixing) -> Value {
     })
 }
 
-/// The printed line of HMC's mixing, with the honest reading of R̂.
-pub fn mixing_line(m: &Mixing) -> String {
-    let verdict = if m.rhat_max_data > 1.1 {
-        "the chains disagree inside the data (R̂ > 1.1): not mixed, not the true posterior"
-    } else if m.rhat_max > 1.1 {
-        "mixed inside the data, not everywhere (R̂ > 1.1 outside it)"
-    } else {
-        "mixed by R̂ ≤ 1.1 at every grid point"
-    };
-    format!(
-        "HMC: acceptance {:.2}, step size {:.2e}, {} divergent | split-R̂ max {:.3} (inside the data {:.3}) | bulk ESS min {:.0}: {verdict}",
-        m.acceptance, m.step_size, m.divergences, m.rhat_max, m.rhat_max_data, m.ess_min
-    )
-}
-
 fn row_json(name: &str, regions: &ByRegion, cost: Value, extra: Option<Value>) -> Value {
     let mut v = json!({ "name": name, "regions": region_json(regions), "cost": cost });
     if let Some(e) = extra {
@@ -97,39 +83,24 @@ pub fn compare_json(rows: &[Row], gp: Option<&(GpView, f64)>) -> Value {
     Value::Array(list)
 }
 
-/// `compare.csv`: one line per method and region.
+/// `compare.csv`: one row per method and region, then the GP's.
 pub fn compare_csv(rows: &[Row], gp: Option<&(GpView, f64)>) -> String {
-    let mut out = String::from(
-        "method,region,points,doubt_width_95,total_width_95,coverage_95,rmse,nll,crps,seconds,parameters,gradient_evaluations\n",
-    );
-    let mut add = |name: &str, regions: &ByRegion, seconds: f64, params: usize, passes: String| {
-        for region in Region::ALL {
-            if let Some(s) = regions[region as usize] {
-                out.push_str(&format!(
-                    "{name},{},{},{},{},{},{},{},{},{seconds:.3},{params},{passes}\n",
-                    region.name(),
-                    s.points,
-                    s.doubt_width,
-                    s.total_width,
-                    s.coverage_95,
-                    s.rmse,
-                    s.nll,
-                    s.crps
-                ));
-            }
-        }
-    };
+    let mut out = format!("{COMPARE_HEADER}\n");
     for r in rows {
-        add(
-            r.run.method.name(),
-            &r.run.predictive.regions,
-            r.seconds,
-            r.run.parameters,
-            format!("{}", r.run.passes),
-        );
+        let cost = Cost {
+            seconds: r.seconds,
+            parameters: r.run.parameters,
+            passes: Some(r.run.passes),
+        };
+        out += &csv_rows(r.run.method.name(), &r.run.predictive.regions, &cost);
     }
     if let Some((g, seconds)) = gp {
-        add("gp", &g.regions, *seconds, 3, String::new());
+        let cost = Cost {
+            seconds: *seconds,
+            parameters: 3,
+            passes: None,
+        };
+        out += &csv_rows("gp", &g.regions, &cost);
     }
     out
 }
@@ -151,7 +122,7 @@ pub fn lines(rows: &[Row], gp: Option<&(GpView, f64)>, regions: &Regions) -> Vec
             ));
         }
         if let Some(mix) = &m.mixing {
-            out.push(format!("  {}", mixing_line(mix)));
+            out.push(format!("  {}", mix.line()));
         }
     }
     if let Some((g, seconds)) = gp {
@@ -160,23 +131,33 @@ pub fn lines(rows: &[Row], gp: Option<&(GpView, f64)>, regions: &Regions) -> Vec
             out.push(region_line("gp", region, g.regions[region as usize]));
         }
     }
+    let mut entries: Vec<(&str, &ByRegion)> = rows
+        .iter()
+        .map(|r| (r.run.method.name(), &r.run.predictive.regions))
+        .collect();
+    entries.extend(gp.map(|(g, _)| ("gp", &g.regions)));
+    out.extend(widening(&entries));
     out
 }
 
 /// `bbb-cli compare`: runs `methods` on the settings of `args`, prints the table and writes
 /// the files.
-pub fn compare(args: RunArgs, methods: Vec<Method>) -> Result<(), String> {
+pub fn compare(args: RunArgs) -> Result<(), String> {
     std::fs::create_dir_all(&args.out)
         .map_err(|e| format!("cannot create output directory {}: {e}", args.out.display()))?;
     let (_, data) = Dataset::prepare(args.config.clone()).map_err(|e| e.to_string())?;
     let mut rows = Vec::new();
-    for &method in &methods {
+    for method in args.config.compare.methods() {
         say!("{} …", method.name());
         rows.push(row(&args, method, &data)?);
     }
-    let start = Instant::now();
-    let gp = gp_view(&data).map_err(|e| e.to_string())?;
-    let gp = Some((gp, start.elapsed().as_secs_f64()));
+    let gp = if args.config.compare.gp() {
+        let start = Instant::now();
+        let gp = gp_view(&data).map_err(|e| e.to_string())?;
+        Some((gp, start.elapsed().as_secs_f64()))
+    } else {
+        None
+    };
     for line in lines(&rows, gp.as_ref(), &Regions::of(&data.train.x)) {
         say!("{line}");
     }

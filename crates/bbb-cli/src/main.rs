@@ -27,7 +27,7 @@ fn main() -> ExitCode {
     let result = args::from_matches(&matches).and_then(|command| match command {
         args::Command::Run(a) if a.config.method.is_bbb() => run::run(*a),
         args::Command::Run(a) => compare::single(*a),
-        args::Command::Compare(a, methods) => compare::compare(*a, methods),
+        args::Command::Compare(a) => compare::compare(*a),
         args::Command::Bench(b) => bench::bench(b),
     });
     match result {

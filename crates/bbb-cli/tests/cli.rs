@@ -381,7 +381,7 @@ fn compare_writes_a_row_per_method_and_the_gp() {
     run.args([
         "compare",
         "--methods",
-        "bbb,ensemble,hmc",
+        "bbb,ensemble,hmc,gp",
         "--scenario",
         "gap",
     ])
@@ -437,6 +437,28 @@ fn compare_writes_a_row_per_method_and_the_gp() {
         "data and gap"
     );
     assert!(dir.join("compare.png").exists());
+    // The sentence under the table orders the entries by how much their band widens.
+    let printed = String::from_utf8_lossy(&out.stdout);
+    let widening = printed
+        .lines()
+        .find(|l| l.starts_with("In the gap"))
+        .expect("the widening sentence");
+    let ratio = |r: &serde_json::Value| {
+        r["regions"]["gap"]["doubt_width_95"].as_f64().unwrap()
+            / r["regions"]["data"]["doubt_width_95"].as_f64().unwrap()
+    };
+    let mut by_ratio: Vec<&serde_json::Value> = rows.iter().collect();
+    by_ratio.sort_by(|a, b| ratio(b).total_cmp(&ratio(a)));
+    let said: Vec<usize> = by_ratio
+        .iter()
+        .map(|r| {
+            let name = r["name"].as_str().unwrap();
+            widening
+                .find(&format!("{:.1}× for {name}", ratio(r)))
+                .unwrap_or_else(|| panic!("{name} in {widening}"))
+        })
+        .collect();
+    assert!(said.windows(2).all(|w| w[0] < w[1]), "{widening}");
     let refused = cli()
         .args(["compare", "--methods", "bbb,mcmc"])
         .output()

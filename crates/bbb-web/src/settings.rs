@@ -73,6 +73,7 @@ pub fn settings_table() -> js_sys::Array {
                         Kind::Whole => "whole",
                         Kind::Real => "real",
                         Kind::Choice(_) => "choice",
+                        Kind::Set(_) => "set",
                     }
                     .into(),
                 ),
@@ -81,7 +82,7 @@ pub fn settings_table() -> js_sys::Array {
                     match s.kind {
                         // The page's run trains Bayes-by-Backprop: its form offers the
                         // estimators, not the comparison's other methods.
-                        Kind::Choice(names) => names
+                        Kind::Choice(names) | Kind::Set(names) => names
                             .iter()
                             .filter(|&&n| {
                                 s.name != "method" || Method::parse(n).is_some_and(Method::is_bbb)

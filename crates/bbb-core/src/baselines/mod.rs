@@ -11,3 +11,4 @@ pub mod hmc;
 pub mod map_fit;
 pub mod methods;
 pub mod point_net;
+pub mod table;

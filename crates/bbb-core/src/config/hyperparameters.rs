@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::config::edits::Edits;
 use crate::config::error::ConfigError;
-use crate::config::method::Method;
+use crate::config::method::{Compared, Method};
 use crate::config::scenario::Scenario;
 
 /// The two training budgets the tutorial ships with.
@@ -55,6 +55,8 @@ pub struct Config {
     pub gp: usize,
     /// How the weights are learnt (Bayes-by-Backprop's gradient estimator, or another method).
     pub method: Method,
+    /// What a comparison runs (the methods and the GP).
+    pub compare: Compared,
     /// MC dropout's drop rate on every hidden unit.
     pub dropout_p: f64,
     /// Members of a deep ensemble.
@@ -151,6 +153,7 @@ impl Config {
             x_range: 3.0,
             gp: 1,
             method: Method::Bbb,
+            compare: Compared::ALL,
             dropout_p: 0.1,
             ensemble_size: 5,
             hmc_chains: 4,
@@ -223,13 +226,19 @@ impl Config {
     }
 
     /// Whether `self` trains exactly as `other`: the same data, network, objective, schedule,
-    /// evaluation and seed. Only the predictives drawn afterwards and the GP shown beside them
-    /// may differ.
+    /// evaluation and seed. Only the predictives drawn afterwards, the GP shown beside them and
+    /// the comparison's settings may differ.
     pub fn trains_as(&self, other: &Config) -> bool {
         let mut c = self.clone();
         (c.predictive_samples, c.grid_points, c.gp) =
             (other.predictive_samples, other.grid_points, other.gp);
         (c.live_samples, c.live_grid_points) = (other.live_samples, other.live_grid_points);
+        // The comparison's own settings leave Bayes-by-Backprop's training alone.
+        (c.compare, c.dropout_p, c.ensemble_size) =
+            (other.compare, other.dropout_p, other.ensemble_size);
+        (c.hmc_chains, c.hmc_warmup, c.hmc_samples) =
+            (other.hmc_chains, other.hmc_warmup, other.hmc_samples);
+        (c.hmc_leapfrog, c.hmc_accept) = (other.hmc_leapfrog, other.hmc_accept);
         c == *other
     }
 }
@@ -246,6 +255,9 @@ mod tests {
             predictive_samples: 7,
             live_grid_points: 9,
             gp: 0,
+            compare: Compared(1),
+            hmc_chains: 2,
+            dropout_p: 0.2,
             ..Config::quick()
         };
         assert!(quick.trains_as(&quick) && drawn.trains_as(&quick));
@@ -293,6 +305,8 @@ mod tests {
             let least = format!("{}", s.range.min);
             let (text, v) = if let Kind::Choice(names) = s.kind {
                 (names[names.len() - 1], (names.len() - 1) as f64)
+            } else if let Kind::Set(names) = s.kind {
+                (names[names.len() - 1], (1u32 << (names.len() - 1)) as f64)
             } else if s.range.min > 3.0 {
                 (least.as_str(), s.range.min)
             } else if s.range.max >= 3.0 {

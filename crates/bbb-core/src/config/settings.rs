@@ -20,6 +20,9 @@ pub enum Kind {
     Real,
     /// One of a few names, stored as its index.
     Choice(&'static [&'static str]),
+    /// Some of a few names, written `a,b,…` and stored as a bit per name (bit `i` for the
+    /// `i`-th).
+    Set(&'static [&'static str]),
 }
 
 /// The values a setting accepts: `min ≤ v ≤ max`, or `min < v ≤ max` when `min_exclusive`.
@@ -142,6 +145,8 @@ const SCENARIOS: Kind = Kind::Choice(crate::config::scenario::Scenario::NAMES);
 const LAST_SCENARIO: f64 = (crate::config::scenario::Scenario::NAMES.len() - 1) as f64;
 const METHODS: Kind = Kind::Choice(crate::config::method::Method::NAMES);
 const LAST_METHOD: f64 = (crate::config::method::Method::NAMES.len() - 1) as f64;
+const COMPARED: Kind = Kind::Set(crate::config::method::COMPARED);
+const ALL_COMPARED: f64 = crate::config::method::Compared::ALL.0 as f64;
 use Kind::{Real, Whole};
 
 /// Every setting, in the order the page and `--help` list them.
@@ -153,6 +158,7 @@ pub const SETTINGS: &[Setting] = &[
     entry("x-range",            "input range shown",            Real,  at_least(3.0, 20.0),        "",       BOTH, "the figures and the test points cover x from −v to v (the data stay within [−3, 3])", real!(x_range)),
     entry("gp",                 "Gaussian process",             Whole, at_least(0.0, 1.0),         "",       BOTH, "1: an exact Gaussian process on the same training points is drawn and scored beside the network; 0: not", whole!(gp)),
     entry("method",             "method",                       METHODS, at_least(0.0, LAST_METHOD), "",   BOTH, "how the weights' noise is drawn in training: bbb (one draw of every weight per step, the tutorial), bbb-lrt (each example's pre-activations drawn from their Gaussian), bbb-flipout (one draw, sign-flipped per example); natively also dropout, ensemble and hmc (the comparison's other methods)", (|c: &Config| c.method as usize as f64, |c: &mut Config, v: f64| c.method = crate::config::method::Method::ALL.get(v as usize).copied().unwrap_or_default())),
+    entry("compare",            "compared methods",             COMPARED, at_least(1.0, ALL_COMPARED), "", LINK, "what the comparison runs: some of bbb, bbb-lrt, bbb-flipout, dropout, ensemble, hmc and gp, comma-separated (bbb-cli compare's --methods)", (|c: &Config| c.compare.0 as f64, |c: &mut Config, v: f64| c.compare = crate::config::method::Compared(v as u32))),
     entry("dropout-p",          "dropout rate",                 Real,  at_least(0.0, 0.9),         "",       CLI,  "MC dropout: the share of hidden units dropped in every pass, training and predictive", real!(dropout_p)),
     entry("ensemble-size",      "ensemble size",                Whole, at_least(1.0, 64.0),        "networks", CLI, "deep ensemble: networks trained, each from its own initial weights and shuffles", whole!(ensemble_size)),
     entry("hmc-chains",         "HMC chains",                   Whole, at_least(1.0, 64.0),        "chains", CLI,  "HMC: chains, each started from its own deterministic fit", whole!(hmc_chains)),
@@ -216,7 +222,13 @@ impl Setting {
     pub fn parse(&self, text: &str) -> Result<f64, ConfigError> {
         let t = text.trim();
         if t.is_empty() {
-            return Err(self.error(format!("{} is empty: enter a number", self.label)));
+            let what = match self.kind {
+                Kind::Choice(names) | Kind::Set(names) => {
+                    format!("name one of {}", names.join(", "))
+                }
+                _ => "enter a number".into(),
+            };
+            return Err(self.error(format!("{} is empty: {what}", self.label)));
         }
         let v = match self.kind {
             Kind::Whole => t.parse::<u64>().map(|v| v as f64).map_err(|_| {
@@ -241,6 +253,31 @@ impl Setting {
                         names.join(", ")
                     ))
                 })?,
+            Kind::Set(names) => {
+                let mut bits = 0u32;
+                for part in t.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                    let i = names
+                        .iter()
+                        .position(|n| n.eq_ignore_ascii_case(part))
+                        .ok_or_else(|| {
+                            self.error(format!(
+                                "{}: '{}' is not one of {}",
+                                self.label,
+                                quote(part),
+                                names.join(", ")
+                            ))
+                        })?;
+                    bits |= 1 << i;
+                }
+                if bits == 0 {
+                    return Err(self.error(format!(
+                        "{}: name at least one of {}",
+                        self.label,
+                        names.join(", ")
+                    )));
+                }
+                bits as f64
+            }
         };
         self.check(v)?;
         Ok(v)
@@ -283,6 +320,13 @@ impl Setting {
         let v = self.value(config);
         match self.kind {
             Kind::Choice(names) => names.get(v as usize).copied().unwrap_or("?").to_string(),
+            Kind::Set(names) => names
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| (v as u32) & (1 << i) != 0)
+                .map(|(_, n)| *n)
+                .collect::<Vec<_>>()
+                .join(","),
             _ => show(v),
         }
     }
@@ -296,6 +340,7 @@ impl Setting {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::method::COMPARED as COMPARED_NAMES;
 
     #[test]
     fn names_are_unique_and_defaults_are_in_range() {
@@ -363,6 +408,25 @@ mod tests {
         let long = "<img src=x onerror=alert(1)>".repeat(10);
         let e = lr.parse(&long).unwrap_err();
         assert!(e.message.chars().count() < 80, "{e}");
+    }
+
+    #[test]
+    fn a_set_is_written_as_its_names() {
+        let compare = find("compare").unwrap();
+        let mut c = Config::quick();
+        assert_eq!(compare.text(&c), COMPARED_NAMES.join(","));
+        let v = compare.parse(" gp, BBB ,hmc").unwrap();
+        compare.write(&mut c, v);
+        assert_eq!(compare.text(&c), "bbb,hmc,gp");
+        assert_eq!(c.compare.names(), ["bbb", "hmc", "gp"]);
+        for (text, needle) in [
+            ("bbb,mcmc", "'mcmc' is not one of bbb, bbb-lrt"),
+            (",", "name at least one of"),
+            ("", "is empty: name one of"),
+        ] {
+            let e = compare.parse(text).expect_err(text);
+            assert!(e.message.contains(needle), "{text}: {e}");
+        }
     }
 
     #[test]
