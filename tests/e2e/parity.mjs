@@ -147,6 +147,10 @@ export async function ndarrayAgainstFlex(browser, server, label) {
     const rmse = Number(await text(page, "metric-test-rmse"));
     const shown = await text(page, "backend");
     times[backend] = secs;
+    // No evaluation workers: section 4 says its gradient meter was not read, not how it reads.
+    const said = await page.waitForFunction(() => document.querySelector('[data-testid="gradient-meter"]').textContent.includes("was not read here"), null, { timeout: 10_000 })
+      .then(() => true, () => false);
+    check(said, `${label} ${backend}, no workers: section 4 says the gradient meter was not read`);
     check(rmse > 0 && rmse <= 0.095 && (await text(page, "diagnostics")) === "PASS" && shown.includes(backend === "cpu" ? "flex" : "ndarray"),
       `${label} ${shown}: quick preset in ${secs.toFixed(1)} s, test RMSE ${rmse.toFixed(4)}`);
     await page.close();

@@ -45,11 +45,12 @@ export class Comparison {
         }
       });
     }
+    // On screen: the button is (the section itself is taller than a phone's screen).
     this.visible = false;
     new IntersectionObserver(([seen]) => {
       this.visible = seen.isIntersecting;
       this.startIfDue();
-    }).observe(this.root);
+    }).observe(this.button);
   }
 
   // The main run's new session is ready: a guided link's comparison starts now.

@@ -50,9 +50,12 @@ export const evaluationWorkers = {
 
   // The gradient meter at the run's final weights (the best state), read by an evaluation
   // worker so that the page's own thread stays free; shown in section 4. A run without workers
-  // (WebGPU, or workers refused) keeps the section's general sentence.
+  // (WebGPU, or workers refused) says it was not read.
   async readMeter(session) {
-    if (!this.workersUsed) return;
+    if (!this.workersUsed) {
+      this.views.showMeter("This run had no evaluation workers, so the gradient meter was not read here; bbb-cli reads it at the end of every run.");
+      return;
+    }
     try {
       const job = await this.run(() => session.meterJob());
       const pool = await this.workers;
