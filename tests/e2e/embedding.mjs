@@ -77,6 +77,12 @@ export async function embedHost(browser, server, label) {
   check(again.settings["kl-weight"] === "0.01" && again.settings["vi-epochs"] === "3", `${label} embedded: "set" starts a new run with kl-weight ${again.settings["kl-weight"]}`);
   await page.locator("#reset").click();
   await waitFor("right", "ready", 3);
+  // The comparison asked for by the host, of the methods it names: it hears compare.json back.
+  await page.evaluate(() => window.sendToBoth({ type: "compare", methods: ["bbb", "gp"] }));
+  await waitFor("left", "compare", 1, 120_000);
+  const compared = (await got("left", "compare"))[0].results;
+  check(JSON.stringify(compared.map((e) => e.name)) === '["bbb","gp"]' && compared.every((e) => e.regions.data.points > 0 && e.cost.seconds >= 0),
+    `${label} embedded: "compare" answers with compare.json's entries (${compared.map((e) => e.name).join(", ")})`);
 
   // A copy that does not allow the host's origin: the host's "train" changes nothing there, and
   // none of its messages reach the host.

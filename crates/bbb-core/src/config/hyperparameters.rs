@@ -158,7 +158,7 @@ impl Config {
             ensemble_size: 5,
             hmc_chains: 4,
             hmc_warmup: 400,
-            hmc_samples: 400,
+            hmc_samples: 600,
             hmc_leapfrog: 128,
             hmc_accept: 0.8,
             edits: Edits::default(),
