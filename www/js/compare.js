@@ -159,9 +159,10 @@ export class Comparison {
     // last frame only after the task that drew it ends, which terminating now would cut off.
     this.results.sort((a, b) => this.order.get(a.name) - this.order.get(b.name));
     this.say(`Done: ${this.results.length} of ${names.length} methods in ${fmt((performance.now() - started) / 1000, 1)} s.`);
-    this.widening.textContent = this.wasm.compareWidening(this.exported());
+    const entries = this.exported();
+    this.widening.textContent = this.wasm.compareWidening(entries);
     this.root.dataset.done = "true";
-    return this.exported();
+    return entries;
   }
 
   // The results as bbb-cli compare writes compare.json: one entry per method, then the GP.

@@ -49,58 +49,63 @@ fn mixing_json(m: &Mixing) -> Value {
     })
 }
 
-fn row_json(name: &str, regions: &ByRegion, cost: Value, extra: Option<Value>) -> Value {
-    let mut v = json!({ "name": name, "regions": region_json(regions), "cost": cost });
-    if let Some(e) = extra {
-        v["hmc"] = e;
-    }
-    v
+/// One entry of the comparison as the files write it: a method's, or the GP's.
+struct Entry<'a> {
+    name: &'a str,
+    regions: &'a ByRegion,
+    cost: Cost,
+    mixing: Option<&'a Mixing>,
+}
+
+/// Every method's entry, then the GP's.
+fn entries<'a>(rows: &'a [Row], gp: Option<&'a (GpView, f64)>) -> Vec<Entry<'a>> {
+    let mut list: Vec<Entry> = rows
+        .iter()
+        .map(|r| Entry {
+            name: r.run.method.name(),
+            regions: &r.run.predictive.regions,
+            cost: Cost {
+                seconds: r.seconds,
+                parameters: r.run.parameters,
+                passes: Some(r.run.passes),
+            },
+            mixing: r.run.mixing.as_ref(),
+        })
+        .collect();
+    list.extend(gp.map(|(g, seconds)| Entry {
+        name: "gp",
+        regions: &g.regions,
+        cost: Cost::gp(*seconds),
+        mixing: None,
+    }));
+    list
 }
 
 /// `compare.json`: one entry per method, then the GP.
 pub fn compare_json(rows: &[Row], gp: Option<&(GpView, f64)>) -> Value {
-    let mut list: Vec<Value> = rows
+    let list = entries(rows, gp)
         .iter()
-        .map(|r| {
+        .map(|e| {
             let cost = json!({
-                "seconds": r.seconds,
-                "parameters": r.run.parameters,
-                "gradient_evaluations": r.run.passes,
+                "seconds": e.cost.seconds,
+                "parameters": e.cost.parameters,
+                "gradient_evaluations": e.cost.passes,
             });
-            row_json(
-                r.run.method.name(),
-                &r.run.predictive.regions,
-                cost,
-                r.run.mixing.as_ref().map(mixing_json),
-            )
+            let mut v = json!({ "name": e.name, "regions": region_json(e.regions), "cost": cost });
+            if let Some(m) = e.mixing {
+                v["hmc"] = mixing_json(m);
+            }
+            v
         })
         .collect();
-    if let Some((g, seconds)) = gp {
-        let cost =
-            json!({ "seconds": seconds, "parameters": 3, "gradient_evaluations": Value::Null });
-        list.push(row_json("gp", &g.regions, cost, None));
-    }
     Value::Array(list)
 }
 
 /// `compare.csv`: one row per method and region, then the GP's.
 pub fn compare_csv(rows: &[Row], gp: Option<&(GpView, f64)>) -> String {
     let mut out = format!("{COMPARE_HEADER}\n");
-    for r in rows {
-        let cost = Cost {
-            seconds: r.seconds,
-            parameters: r.run.parameters,
-            passes: Some(r.run.passes),
-        };
-        out += &csv_rows(r.run.method.name(), &r.run.predictive.regions, &cost);
-    }
-    if let Some((g, seconds)) = gp {
-        let cost = Cost {
-            seconds: *seconds,
-            parameters: 3,
-            passes: None,
-        };
-        out += &csv_rows("gp", &g.regions, &cost);
+    for e in entries(rows, gp) {
+        out += &csv_rows(e.name, e.regions, &e.cost);
     }
     out
 }
@@ -131,12 +136,11 @@ pub fn lines(rows: &[Row], gp: Option<&(GpView, f64)>, regions: &Regions) -> Vec
             out.push(region_line("gp", region, g.regions[region as usize]));
         }
     }
-    let mut entries: Vec<(&str, &ByRegion)> = rows
+    let scores: Vec<(&str, &ByRegion)> = entries(rows, gp)
         .iter()
-        .map(|r| (r.run.method.name(), &r.run.predictive.regions))
+        .map(|e| (e.name, e.regions))
         .collect();
-    entries.extend(gp.map(|(g, _)| ("gp", &g.regions)));
-    out.extend(widening(&entries));
+    out.extend(widening(&scores));
     out
 }
 

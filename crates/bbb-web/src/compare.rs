@@ -150,27 +150,22 @@ pub async fn compare_method(
             .ok_or_else(|| error(format!("'{name}' is not a method of the comparison")))?;
     }
     let (config, data) = Dataset::prepare(config).map_err(error)?;
-    let (predictive, gp, parameters, passes, mixing) = if name == "gp" {
+    let (predictive, gp, mut cost, mixing) = if name == "gp" {
         let gp = gp_view(&data).map_err(error)?;
-        (Predictive::default(), Some(gp), 3, None, None)
+        (Predictive::default(), Some(gp), Cost::gp(0.0), None)
     } else {
         let run = run_any(&config, &data, (Device::flex(), NoiseSource::Host), 1)
             .await
             .map_err(error)?;
-        (
-            run.predictive,
-            None,
-            run.parameters,
-            Some(run.passes),
-            run.mixing,
-        )
+        let cost = Cost {
+            seconds: 0.0,
+            parameters: run.parameters,
+            passes: Some(run.passes),
+        };
+        (run.predictive, None, cost, run.mixing)
     };
     let scores = gp.as_ref().map_or(predictive.regions, |g| g.regions);
-    let cost = Cost {
-        seconds: (now_ms() - start) / 1000.0,
-        parameters,
-        passes,
-    };
+    cost.seconds = (now_ms() - start) / 1000.0;
     // The panel: the method's band, or the GP's alone.
     let area = Canvas::new(&canvas)
         .ok_or_else(|| error("this canvas has no 2D drawing context"))?

@@ -21,6 +21,17 @@ pub struct Cost {
     pub passes: Option<f64>,
 }
 
+impl Cost {
+    /// The exact GP's cost: its three hyperparameters, no gradient passes.
+    pub fn gp(seconds: f64) -> Cost {
+        Cost {
+            seconds,
+            parameters: 3,
+            passes: None,
+        }
+    }
+}
+
 /// `compare.csv`'s rows for entry `name`: one per region with test points, numbers in Rust's
 /// shortest round-trip form (seconds to the millisecond).
 pub fn csv_rows(name: &str, regions: &ByRegion, cost: &Cost) -> String {
